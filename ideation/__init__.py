@@ -1,0 +1,91 @@
+"""ideation: design-thinking challenges from citizens' ideas to tested prototypes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("IDEATION_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from ideation import config as configuration
+
+    configuration.load(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from ideation import cli
+    from ideation.core import errors, i18n, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from ideation.core.i18n import select_locale, select_timezone
+    from ideation.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    if app.config["IDEATION_PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["IDEATION_PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Log in to see this page.")
+
+    from ideation.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        ident, _sep, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not token or user.session_token != token:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ideation.accounts.views import bp as accounts_bp
+    from ideation.challenges.views import bp as challenges_bp
+    from ideation.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(challenges_bp)

@@ -1,0 +1,1 @@
+"""Users, roles and memberships; register, log in, profile."""

@@ -1,0 +1,96 @@
+"""Users and their memberships of challenges.
+
+Roles: everyone with an account is a citizen; ``is_admin`` makes an admin; a membership makes
+someone core team or stakeholder of one specific challenge, and of that challenge only.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ideation.core.db import utcnow
+from ideation.extensions import db
+
+if TYPE_CHECKING:
+    from ideation.challenges.models import Challenge
+
+# scrypt is Werkzeug's memory-hard default; named explicitly so a Werkzeug change cannot weaken it.
+PASSWORD_METHOD = "scrypt"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class MembershipRole(enum.StrEnum):
+    core_team = "core_team"
+    stakeholder = "stakeholder"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_blocked: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Part of the login cookie; rotating it (password change) logs out every other session.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_dt: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return not self.is_blocked
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def role_in(self, challenge: Challenge) -> MembershipRole | None:
+        for membership in self.memberships:
+            if membership.challenge_id == challenge.id:
+                return membership.role
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "challenge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MembershipRole] = mapped_column(
+        Enum(MembershipRole, native_enum=False, length=20, validate_strings=True)
+    )
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    challenge: Mapped[Challenge] = relationship(back_populates="memberships")

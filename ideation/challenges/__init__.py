@@ -1,0 +1,1 @@
+"""Challenges, their phases and themes; public pages, set-up and progress."""

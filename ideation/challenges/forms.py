@@ -1,0 +1,95 @@
+"""Forms for setting up a challenge."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FormField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ideation.accounts.models import MembershipRole
+from ideation.challenges.models import PhaseKind
+from ideation.challenges.phases import PHASE_LABELS
+
+LANGUAGE_CHOICES = [("nl", _l("Dutch")), ("en", _l("English"))]
+
+
+class ChallengeDetailsForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(message=_l("Give the challenge a title.")), Length(max=200)],
+    )
+    question = StringField(
+        _l("The question"),
+        validators=[DataRequired(message=_l("Write down the question of the challenge.")),
+                    Length(max=500)],
+        description=_l("One open question, for example: How can we limit the harm to "
+                       "children when parents divorce?"),
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=20000)],
+        description=_l("Why this challenge, who is behind it and what happens with the ideas."),
+    )
+    language = RadioField(_l("Language of the ideas"), choices=LANGUAGE_CHOICES, default="nl",
+                          validators=[DataRequired(message=_l("Choose a language."))])
+    is_published = BooleanField(_l("Public: everyone can see this challenge"))
+
+
+class NewChallengeForm(ChallengeDetailsForm):
+    slug = StringField(
+        _l("Web address"),
+        validators=[DataRequired(message=_l("Choose a web address.")), Length(min=3, max=80)],
+        description=_l("Small letters, digits and hyphens, for example scheiden-zonder-schade."),
+    )
+    field_order = ("slug",)
+
+
+class _PhaseDatesSubform(FlaskForm):
+    class Meta:
+        csrf = False  # the enclosing form carries the token
+
+    starts_on = DateField(_l("Start date"), validators=[Optional()])
+    ends_on = DateField(_l("End date"), validators=[Optional()])
+
+
+def _phase_form_class() -> type[FlaskForm]:
+    attrs = {
+        kind.value: FormField(_PhaseDatesSubform, label=PHASE_LABELS[kind])
+        for kind in PhaseKind
+    }
+    return type("PhaseDatesForm", (FlaskForm,), attrs)
+
+
+PhaseDatesForm = _phase_form_class()
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(_l("Theme"),
+                       validators=[DataRequired(message=_l("Give the theme a name.")),
+                                   Length(max=100)])
+    description = StringField(_l("Short explanation"), validators=[Optional(), Length(max=500)])
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Fill in an e-mail address.")),
+                    Email(message=_l("This is not a valid e-mail address."),
+                          check_deliverability=False)],
+        description=_l("The person needs an account on this platform."),
+    )
+    role = RadioField(
+        _l("Role"),
+        choices=[(MembershipRole.core_team.value, _l("Core team")),
+                 (MembershipRole.stakeholder.value, _l("Stakeholder"))],
+        default=MembershipRole.stakeholder.value,
+        validators=[DataRequired(message=_l("Choose a role."))],
+    )

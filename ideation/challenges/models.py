@@ -1,0 +1,106 @@
+"""A challenge: one question, one timeline of phases, one core team."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ideation.core.db import utcnow
+from ideation.extensions import db
+
+if TYPE_CHECKING:
+    from ideation.accounts.models import Membership
+
+
+class Language(enum.StrEnum):
+    nl = "nl"
+    en = "en"
+
+
+class PhaseKind(enum.StrEnum):
+    """The dated steps of a challenge, in order. ``closed`` is what follows the last one."""
+
+    dream = "dream"
+    realistic = "realistic"
+    prototype = "prototype"
+    validate = "validate"
+    agenda = "agenda"
+
+
+def _enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class Challenge(db.Model):
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[Language] = mapped_column(_enum(Language, 5), default=Language.nl)
+    # Unpublished challenges are seen only by their core team and admins.
+    is_published: Mapped[bool] = mapped_column(default=False)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Phase.position",
+    )
+    themes: Mapped[list[Theme]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan", order_by="Theme.position",
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="challenge", cascade="all, delete-orphan"
+    )
+
+    def phase(self, kind: PhaseKind) -> Phase:
+        for phase in self.phases:
+            if phase.kind is kind:
+                return phase
+        raise LookupError(kind)
+
+    def __repr__(self) -> str:
+        return f"<Challenge {self.slug}>"
+
+
+class Phase(db.Model):
+    __tablename__ = "phases"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "kind"),
+        CheckConstraint("starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on",
+                        name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    kind: Mapped[PhaseKind] = mapped_column(_enum(PhaseKind))
+    position: Mapped[int]
+    # Dates are inclusive and read in the platform's time zone; empty until the team plans them.
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+
+    challenge: Mapped[Challenge] = relationship(back_populates="phases")
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.starts_on is not None and self.ends_on is not None
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("challenge_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    challenge: Mapped[Challenge] = relationship(back_populates="themes")

@@ -1,0 +1,220 @@
+"""Public challenge pages and the set-up pages for admins and the core team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ideation.accounts.models import Membership, MembershipRole
+from ideation.accounts.services import find_user_by_email, remove_membership, set_membership
+from ideation.challenges import services
+from ideation.challenges.forms import (
+    ChallengeDetailsForm,
+    MemberForm,
+    NewChallengeForm,
+    PhaseDatesForm,
+    ThemeForm,
+)
+from ideation.challenges.models import Challenge, PhaseKind, Theme
+from ideation.challenges.phases import Action, check, current_phase, is_closed, timeline
+from ideation.core.forms import EmptyForm
+from ideation.core.models import AuditEvent
+from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
+from ideation.core.security import public
+from ideation.extensions import db
+
+bp = Blueprint("challenges", __name__)
+
+
+def get_challenge(slug: str, *, manage: bool = False) -> Challenge:
+    """Load a challenge the current user may see (404), and may manage when asked (403)."""
+    challenge = services.get_by_slug(slug)
+    if challenge is None or not services.can_view(current_user, challenge):
+        abort(404)
+    if manage:
+        ensure_can_manage(current_user, challenge)
+    return challenge
+
+
+@bp.get("/")
+@public
+def index() -> str:
+    return render_template("challenges/index.html",
+                           challenges=services.visible_challenges(current_user))
+
+
+@bp.get("/c/<slug>")
+@public
+def show(slug: str) -> str:
+    challenge = get_challenge(slug)
+    return render_template(
+        "challenges/show.html",
+        challenge=challenge,
+        steps=timeline(challenge),
+        phase=current_phase(challenge),
+        closed=is_closed(challenge),
+        funnel=services.progress_funnel(challenge),
+        submit_verdict=check(challenge, Action.submit_idea),
+        can_manage=can_manage(current_user, challenge),
+    )
+
+
+@bp.get("/admin")
+@admin_required
+def admin_overview() -> str:
+    challenges = db.session.scalars(select(Challenge).order_by(Challenge.created_dt.desc()))
+    return render_template("challenges/admin.html", challenges=list(challenges))
+
+
+@bp.route("/admin/challenges/new", methods=["GET", "POST"])
+@admin_required
+def create() -> str | Response:
+    form = NewChallengeForm()
+    if form.validate_on_submit():
+        try:
+            challenge = services.create_challenge(current_user, form.data)
+        except services.ChallengeError as error:
+            getattr(form, error.field or "slug").errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The challenge is made. Now plan the phases and add themes and a core team."),
+                  "success")
+            return redirect(url_for("challenges.manage", slug=challenge.slug))
+    return render_template("challenges/new.html", form=form)
+
+
+def _phase_form_data(challenge: Challenge) -> dict[str, Any]:
+    return {p.kind.value: {"starts_on": p.starts_on, "ends_on": p.ends_on}
+            for p in challenge.phases}
+
+
+def render_manage(challenge: Challenge, status: int = 200, **forms: Any) -> tuple[str, int]:
+    """The set-up page; a form that failed validation is passed in so its input is kept."""
+    forms.setdefault("details_form", ChallengeDetailsForm(obj=challenge, formdata=None))
+    forms.setdefault("phase_form", PhaseDatesForm(data=_phase_form_data(challenge),
+                                                  formdata=None))
+    forms.setdefault("theme_form", ThemeForm(formdata=None))
+    forms.setdefault("member_form", MemberForm(formdata=None))
+    members = db.session.scalars(
+        select(Membership).where(Membership.challenge_id == challenge.id)
+        .join(Membership.user).order_by(Membership.role, Membership.created_dt)
+    ).all()
+    return render_template(
+        "challenges/manage.html", challenge=challenge, members=members,
+        button_form=EmptyForm(), phase_kinds=list(PhaseKind), **forms,
+    ), status
+
+
+@bp.get("/c/<slug>/manage")
+def manage(slug: str) -> tuple[str, int]:
+    return render_manage(get_challenge(slug, manage=True))
+
+
+@bp.post("/c/<slug>/manage/details")
+def update_details(slug: str) -> Response | tuple[str, int]:
+    challenge = get_challenge(slug, manage=True)
+    form = ChallengeDetailsForm()
+    if not form.validate():
+        return render_manage(challenge, 422, details_form=form)
+    services.update_challenge(current_user, challenge, form.data)
+    db.session.commit()
+    flash(_("The details are saved."), "success")
+    return redirect(url_for("challenges.manage", slug=challenge.slug))
+
+
+@bp.post("/c/<slug>/manage/phases")
+def update_phases(slug: str) -> Response | tuple[str, int]:
+    challenge = get_challenge(slug, manage=True)
+    form = PhaseDatesForm()
+    if form.validate():
+        dates = {kind: (form[kind.value].starts_on.data, form[kind.value].ends_on.data)
+                 for kind in PhaseKind}
+        errors = services.set_phase_dates(current_user, challenge, dates)
+        if not errors:
+            db.session.commit()
+            flash(_("The planning is saved."), "success")
+            return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="phases"))
+        form.form_errors.extend(errors)
+    else:
+        form.form_errors.append(_("Fill in the dates as day, month and year."))
+    return render_manage(challenge, 422, phase_form=form)
+
+
+@bp.post("/c/<slug>/manage/themes")
+def add_theme(slug: str) -> Response | tuple[str, int]:
+    challenge = get_challenge(slug, manage=True)
+    form = ThemeForm()
+    if form.validate():
+        try:
+            services.add_theme(current_user, challenge, form.name.data, form.description.data)
+        except services.ChallengeError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The theme is added."), "success")
+            return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="themes"))
+    return render_manage(challenge, 422, theme_form=form)
+
+
+def _get_theme(challenge: Challenge, theme_id: int) -> Theme:
+    theme = db.session.get(Theme, theme_id)
+    if theme is None or theme.challenge_id != challenge.id:
+        abort(404)
+    return theme
+
+
+@bp.post("/c/<slug>/manage/themes/<int:theme_id>/remove")
+def remove_theme(slug: str, theme_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    theme = _get_theme(challenge, theme_id)
+    try:
+        services.remove_theme(current_user, theme)
+    except services.ChallengeError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The theme is removed."), "success")
+    return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="themes"))
+
+
+@bp.post("/c/<slug>/manage/team")
+def add_member(slug: str) -> Response | tuple[str, int]:
+    challenge = get_challenge(slug, manage=True)
+    form = MemberForm()
+    if form.validate():
+        user = find_user_by_email(form.email.data)
+        if user is None:
+            form.email.errors.append(_("There is no account with this e-mail address. "
+                                       "Ask the person to register first."))
+        else:
+            set_membership(current_user, challenge, user, MembershipRole(form.role.data))
+            db.session.commit()
+            flash(_("%(name)s is added to the team.", name=user.name), "success")
+            return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="team"))
+    return render_manage(challenge, 422, member_form=form)
+
+
+@bp.post("/c/<slug>/manage/team/<int:membership_id>/remove")
+def remove_member(slug: str, membership_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.challenge_id != challenge.id:
+        abort(404)
+    remove_membership(current_user, membership)
+    db.session.commit()
+    flash(_("The person is removed from the team."), "success")
+    return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="team"))
+
+
+@bp.get("/c/<slug>/manage/log")
+def audit_log(slug: str) -> str:
+    challenge = get_challenge(slug, manage=True)
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.challenge_id == challenge.id)
+        .order_by(AuditEvent.created_dt.desc(), AuditEvent.id.desc()).limit(200)
+    ).all()
+    return render_template("challenges/log.html", challenge=challenge, events=events)

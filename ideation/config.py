@@ -1,0 +1,156 @@
+"""Configuration: defaults <- instance/config.py <- IDEATION_* environment <- test overrides.
+
+Every setting a deployer may change is listed in ``SETTINGS`` with its environment variable,
+so the README and the validation below stay in step with the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+ENV_PREFIX = "IDEATION_"
+
+# Keys that are published in examples or are plainly guessable; refused outside testing.
+KNOWN_WEAK_KEYS = frozenset({"", "dev", "development", "secret", "changeme", "change-me", "test"})
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot work; the message says how to fix it."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str  # environment variable without the prefix
+    key: str  # Flask config key
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", str,
+            "SQLAlchemy URL; default SQLite in the instance folder"),
+    Setting("SECRET_KEY", "SECRET_KEY", str,
+            "session signing key; generated once into the instance folder when unset"),
+    Setting("INSTANCE_PATH", "INSTANCE_PATH", str,
+            "folder for the SQLite database, uploads, search index and secret key"),
+    Setting("DEFAULT_LANGUAGE", "BABEL_DEFAULT_LOCALE", str,
+            "language when the browser states no preference (nl or en)"),
+    Setting("TIMEZONE", "IDEATION_TIMEZONE", str,
+            "time zone in which phase dates are read and times are shown"),
+    Setting("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", _bool,
+            "send cookies over HTTPS only; set true behind TLS"),
+    Setting("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str,
+            "where rate-limit counters live: memory:// or redis://host:6379"),
+    Setting("LOGIN_RATE_LIMIT", "IDEATION_LOGIN_RATE_LIMIT", str,
+            "failed log-in attempts allowed per address and per account"),
+    Setting("MAX_UPLOAD_MB", "IDEATION_MAX_UPLOAD_MB", int,
+            "largest photo a citizen may upload, in megabytes"),
+    Setting("PROXY_FIX", "IDEATION_PROXY_FIX", int,
+            "number of trusted reverse proxies in front of the app (0 = none)"),
+)
+
+SUPPORTED_LANGUAGES = ("nl", "en")
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "ideation.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": None,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "IDEATION_TIMEZONE": "Europe/Amsterdam",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; long forms must not expire
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "IDEATION_LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "IDEATION_MAX_UPLOAD_MB": 10,
+        "IDEATION_PROXY_FIX": 0,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "TESTING": False,
+    }
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read every known ``IDEATION_*`` variable; a value that does not parse stops start-up."""
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(ENV_PREFIX + setting.env)
+        if raw is None:
+            continue
+        try:
+            values[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_PREFIX}{setting.env}: {exc}") from exc
+    return values
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in the documented order and validate the result."""
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment(os.environ))
+    if overrides:
+        app.config.update(overrides)
+    # MAX_CONTENT_LENGTH follows the photo limit: three photos plus the text of the form.
+    app.config.setdefault(
+        "MAX_CONTENT_LENGTH", (3 * app.config["IDEATION_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    validate(app.config)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Generate a key once and keep it in the instance folder, readable by the owner only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    key = str(config.get("SECRET_KEY") or "")
+    if not config.get("TESTING") and (key.lower() in KNOWN_WEAK_KEYS or len(key) < 16):
+        raise ConfigError(
+            "IDEATION_SECRET_KEY is a known or short value. Unset it to have a key generated "
+            "into the instance folder, or set at least 32 random characters."
+        )
+    if config["BABEL_DEFAULT_LOCALE"] not in SUPPORTED_LANGUAGES:
+        raise ConfigError(f"IDEATION_DEFAULT_LANGUAGE must be one of {SUPPORTED_LANGUAGES}")
+    try:
+        ZoneInfo(config["IDEATION_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"IDEATION_TIMEZONE: unknown time zone {config['IDEATION_TIMEZONE']!r}") from exc
+    if config["IDEATION_MAX_UPLOAD_MB"] < 1:
+        raise ConfigError("IDEATION_MAX_UPLOAD_MB must be at least 1")
+    url = str(config["SQLALCHEMY_DATABASE_URI"])
+    if not url.startswith(("sqlite:", "postgresql")):
+        raise ConfigError("IDEATION_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")

@@ -1,0 +1,48 @@
+"""Language choice: a remembered switch, then the browser's Accept-Language, then Dutch."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from ideation.config import SUPPORTED_LANGUAGES
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector; order: cookie, account, Accept-Language, default."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    best = request.accept_languages.best_match(SUPPORTED_LANGUAGES)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["IDEATION_TIMEZONE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def local_date(value: date | None, fmt: str = "long") -> str:
+    return "" if value is None else format_date(value, fmt)
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

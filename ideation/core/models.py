@@ -1,0 +1,45 @@
+"""The audit log: who moved what, from which state to which, when and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ideation.core.db import utcnow
+from ideation.extensions import db
+
+if TYPE_CHECKING:
+    from ideation.accounts.models import User
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        Index("ix_audit_events_challenge_created", "challenge_id", "created_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    # Nullable: the CLI and the system act without a user; a deleted user keeps their history.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE")
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None]
+    old_state: Mapped[str | None] = mapped_column(String(255))
+    new_state: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Public events feed the challenge timeline; the rest is for the core team and admins.
+    is_public: Mapped[bool] = mapped_column(default=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
