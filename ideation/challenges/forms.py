@@ -13,13 +13,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ideation.accounts.models import MembershipRole
 from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import PHASE_LABELS
 
-LANGUAGE_CHOICES = [("nl", _l("Dutch")), ("en", _l("English"))]
+LANGUAGE_CHOICES = [SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))]
 
 
 class ChallengeDetailsForm(FlaskForm):
@@ -88,8 +89,8 @@ class MemberForm(FlaskForm):
     )
     role = RadioField(
         _l("Role"),
-        choices=[(MembershipRole.core_team.value, _l("Core team")),
-                 (MembershipRole.stakeholder.value, _l("Stakeholder"))],
+        choices=[SelectChoice(MembershipRole.core_team.value, _l("Core team")),
+                 SelectChoice(MembershipRole.stakeholder.value, _l("Stakeholder"))],
         default=MembershipRole.stakeholder.value,
         validators=[DataRequired(message=_l("Choose a role."))],
     )
