@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev translations
 
 # The .mo files are build output: compiled here from the .po catalogues, never by hand.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d $(CATALOGUES)
+	$(BIN)/pybabel compile -d $(CATALOGUES)
 
 # For developers: collect new strings into the catalogues (then translate them).
 translations-update: $(VENV)/.installed
