@@ -1,0 +1,1 @@
+"""Photo uploads: validate, strip metadata, resize (pipeline) and store on disk (storage)."""
