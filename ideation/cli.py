@@ -29,8 +29,12 @@ def _read_password() -> str:
 def create_user_command(email: str, role: str, name: str, slug: str | None) -> None:
     """Create a user. The password is prompted, or read from the first line of stdin."""
     from ideation.accounts.models import MembershipRole
-    from ideation.accounts.services import MIN_PASSWORD_LENGTH, AccountError, create_user
-    from ideation.accounts.services import set_membership
+    from ideation.accounts.services import (
+        MIN_PASSWORD_LENGTH,
+        AccountError,
+        create_user,
+        set_membership,
+    )
     from ideation.challenges.services import get_by_slug
 
     challenge = None

@@ -115,9 +115,8 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if overrides:
         app.config.update(overrides)
     # MAX_CONTENT_LENGTH follows the photo limit: three photos plus the text of the form.
-    app.config.setdefault(
-        "MAX_CONTENT_LENGTH", (3 * app.config["IDEATION_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
-    )
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = (3 * app.config["IDEATION_MAX_UPLOAD_MB"] + 1) * 2**20
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     validate(app.config)
@@ -148,7 +147,8 @@ def validate(config: Mapping[str, Any]) -> None:
     try:
         ZoneInfo(config["IDEATION_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"IDEATION_TIMEZONE: unknown time zone {config['IDEATION_TIMEZONE']!r}") from exc
+        zone = config["IDEATION_TIMEZONE"]
+        raise ConfigError(f"IDEATION_TIMEZONE: unknown time zone {zone!r}") from exc
     if config["IDEATION_MAX_UPLOAD_MB"] < 1:
         raise ConfigError("IDEATION_MAX_UPLOAD_MB must be at least 1")
     url = str(config["SQLALCHEMY_DATABASE_URI"])

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started, request_tearing_down
 from flask.testing import FlaskClient
 
 from ideation import create_app
@@ -62,14 +62,33 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
     return create_app(config)
 
 
+def _clear_request_globals(sender: Flask, **extra: object) -> None:
+    for name in list(g):
+        g.pop(name)
+
+
+def _discard_uncommitted(sender: Flask, **extra: object) -> None:
+    db.session.rollback()
+
+
 @pytest.fixture
 def app(database: dict, tmp_path: Path) -> Iterator[Flask]:
+    """The app with its tables, and an app context pushed so tests can use the database.
+
+    Flask reuses a pushed app context for every request, so ``g`` (the logged-in user, the
+    locale, the CSRF token) and uncommitted changes would leak from one request into the next.
+    The two signal handlers make each request start clean and end as on a real server.
+    """
     app = make_test_app(database, tmp_path)
+    request_started.connect(_clear_request_globals, app)
+    request_tearing_down.connect(_discard_uncommitted, app)
     with app.app_context():
         db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
+    request_started.disconnect(_clear_request_globals, app)
+    request_tearing_down.disconnect(_discard_uncommitted, app)
 
 
 class Client(FlaskClient):

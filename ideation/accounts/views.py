@@ -112,7 +112,8 @@ def change_password() -> str | Response:
             form.current_password.errors.append(str(error))
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session token changed; keep this session
+            # The session token changed: log this session in again so only the others end.
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)

@@ -62,6 +62,8 @@ class _PhaseDatesSubform(FlaskForm):
 
 
 def _phase_form_class() -> type[FlaskForm]:
+    # One field per phase, named after it. The field "validate" hides Form.validate on
+    # instances, so callers use FlaskForm.validate(form).
     attrs = {
         kind.value: FormField(_PhaseDatesSubform, label=PHASE_LABELS[kind])
         for kind in PhaseKind

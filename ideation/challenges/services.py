@@ -109,7 +109,9 @@ def set_phase_dates(actor: User | None, challenge: Challenge, dates: PhaseDates)
     """
     if actor is not None:
         ensure_can_manage(actor, challenge)
-    errors = validate_phase_dates(dates)
+    # Phases left out keep their dates, so the plan is checked as it will be saved.
+    planned = {p.kind: dates.get(p.kind, (p.starts_on, p.ends_on)) for p in challenge.phases}
+    errors = validate_phase_dates(planned)
     if errors:
         return errors
     for phase in challenge.phases:
@@ -159,7 +161,8 @@ def add_theme(actor: User | None, challenge: Challenge, name: str, description: 
     name = name.strip()
     if any(t.name.lower() == name.lower() for t in challenge.themes):
         raise ChallengeError(_("This challenge already has a theme with this name."), "name")
-    theme = Theme(name=name, description=description.strip(), position=len(challenge.themes))
+    theme = Theme(name=name, description=(description or "").strip(),
+                  position=len(challenge.themes))
     challenge.themes.append(theme)
     record_event(actor, "theme.created", theme, challenge=challenge, new=name)
     return theme
@@ -172,7 +175,7 @@ def update_theme(actor: User, theme: Theme, name: str, description: str) -> None
     if any(t.id != theme.id and t.name.lower() == name.lower() for t in challenge.themes):
         raise ChallengeError(_("This challenge already has a theme with this name."), "name")
     old = theme.name
-    theme.name, theme.description = name, description.strip()
+    theme.name, theme.description = name, (description or "").strip()
     record_event(actor, "theme.updated", theme, challenge=challenge, old=old, new=name)
 
 

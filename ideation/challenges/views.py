@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ideation.accounts.models import Membership, MembershipRole
@@ -130,7 +131,8 @@ def update_details(slug: str) -> Response | tuple[str, int]:
 def update_phases(slug: str) -> Response | tuple[str, int]:
     challenge = get_challenge(slug, manage=True)
     form = PhaseDatesForm()
-    if form.validate():
+    # Not form.validate(): the phase named "validate" is a field that hides that method.
+    if FlaskForm.validate(form):
         dates = {kind: (form[kind.value].starts_on.data, form[kind.value].ends_on.data)
                  for kind in PhaseKind}
         errors = services.set_phase_dates(current_user, challenge, dates)

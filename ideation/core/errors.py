@@ -27,8 +27,10 @@ MESSAGES = {
           _l("Nothing you did caused this. Try again in a moment. "
              "If it keeps happening, let the team know.")),
 }
-CSRF_MESSAGE = (_l("This page had expired"),
-                _l("For your safety the form was not sent. Go back, reload the page and try again."))
+CSRF_MESSAGE = (
+    _l("This page had expired"),
+    _l("For your safety the form was not sent. Go back, reload the page and try again."),
+)
 
 
 def render_error(code: int, title: object, text: object) -> tuple[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 def select_locale() -> str:
     """Flask-Babel's locale selector; order: cookie, account, Accept-Language, default."""
+    if not has_request_context():  # the CLI and other work outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in SUPPORTED_LANGUAGES:
         return chosen
