@@ -32,8 +32,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from ideation import cli
     from ideation.core import errors, i18n, security
+    from ideation.search import services as search
 
     security.init_app(app)
+    search.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
@@ -85,7 +87,12 @@ def _register_blueprints(app: Flask) -> None:
     from ideation.accounts.views import bp as accounts_bp
     from ideation.challenges.views import bp as challenges_bp
     from ideation.core.views import bp as core_bp
+    from ideation.ideas.views import bp as ideas_bp  # also imports the idea models
+    from ideation.moderation.views import bp as moderation_bp
+    from ideation.search import models as search_models  # noqa: F401 - the outbox table
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(challenges_bp)
+    app.register_blueprint(ideas_bp)
+    app.register_blueprint(moderation_bp)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import sys
+import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -65,10 +68,139 @@ def create_user_command(email: str, role: str, name: str, slug: str | None) -> N
 def demo_command(if_empty: bool) -> None:
     """Load the demo challenge (idempotent) and print how to log in as each role."""
     from ideation.demo import load_demo
+    from ideation.search.services import apply_pending
 
     load_demo(if_empty=if_empty, echo=click.echo)
+    apply_pending()  # index the demo ideas now, not at the first search
+
+
+search_group = click.Group("search", help="The search index.")
+
+
+@search_group.command("reindex")
+@click.argument("slug", required=False)
+@with_appcontext
+def reindex_command(slug: str | None) -> None:
+    """Rebuild the search index of one challenge (SLUG) or of all challenges."""
+    from sqlalchemy import select
+
+    from ideation.challenges.models import Challenge
+    from ideation.challenges.services import get_by_slug
+    from ideation.search import services as search
+
+    if slug:
+        challenge = get_by_slug(slug)
+        if challenge is None:
+            raise click.BadParameter(f"no challenge with slug {slug!r}", param_hint="SLUG")
+        challenges = [challenge]
+    else:
+        challenges = list(db.session.scalars(select(Challenge).order_by(Challenge.id)))
+    for challenge in challenges:
+        total = search.count_searchable(challenge)
+        with click.progressbar(length=total, label=f"{challenge.slug:<30}",
+                               show_pos=True, show_eta=True) as bar:
+            done = {"n": 0}
+
+            def advance(count: int, bar=bar, done=done) -> None:
+                bar.update(count - done["n"])
+                done["n"] = count
+
+            indexed = search.rebuild(challenge, progress=advance)
+        click.echo(f"{challenge.slug}: {indexed} ideas indexed")
+    search.apply_pending()
+
+
+REPORT_LIMIT = 50
+
+
+def _apply_search_jobs() -> None:
+    """Bring the search index up to date after bulk work, with a progress bar."""
+    from sqlalchemy import func, select
+
+    from ideation.search.models import SearchJob
+    from ideation.search.services import apply_pending
+
+    pending = db.session.scalar(select(func.count(SearchJob.id))) or 0
+    if not pending:
+        return
+    with click.progressbar(length=pending, label="Updating the search index",
+                           show_pos=True) as bar:
+        while applied := apply_pending(limit=1000):
+            bar.update(applied)
+
+
+@click.command("import-ideas")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--create-themes", is_flag=True,
+              help="Create themes the challenge does not have yet, instead of refusing the row.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True,
+                                                           path_type=Path),
+              help="Write every refused row (line, reason) to this CSV file.")
+@with_appcontext
+def import_ideas_command(slug: str, file: Path, create_themes: bool,
+                         report_path: Path | None) -> None:
+    """Import ideas from paper or sessions into the challenge SLUG from a CSV FILE.
+
+    \b
+    FILE is UTF-8 (with or without BOM), separated by commas or semicolons, with the header
+        title,description,theme,author
+    title and description are required (title at most 120 characters); theme is the name of
+    one of the challenge's themes; author is an optional name shown with the idea.
+    A Pol.is comments.csv is recognised by its header and imported as well.
+
+    Rows already imported (same title and description) are skipped, so the command can be
+    run again safely. Refused rows are reported with their line number and reason.
+    """
+    from ideation.challenges.services import get_by_slug
+    from ideation.ideas.importer import ImportFileError, import_ideas, read_import_file
+
+    challenge = get_by_slug(slug)
+    if challenge is None:
+        raise click.BadParameter(f"no challenge with slug {slug!r}", param_hint="SLUG")
+    try:
+        parsed = read_import_file(file.read_bytes())
+    except OSError as error:
+        raise click.FileError(str(file), hint=error.strerror) from error
+    except ImportFileError as error:
+        raise click.ClickException(f"{file}: {error}; nothing was imported") from error
+
+    started = time.perf_counter()
+    with click.progressbar(length=len(parsed.rows), label=f"Importing {parsed.format} rows",
+                           show_pos=True) as bar:
+        def commit_batch(rows: int) -> None:
+            db.session.commit()
+            bar.update(rows)
+
+        try:
+            result = import_ideas(None, challenge, parsed, create_themes=create_themes,
+                                  after_batch=commit_batch)
+        except Exception:
+            db.session.rollback()  # earlier batches stay; running again continues the import
+            raise
+    seconds = time.perf_counter() - started
+    _apply_search_jobs()
+
+    rate = len(parsed.rows) / seconds if seconds else 0
+    click.echo(f"Imported {result.imported}, already imported {result.already_imported}, "
+               f"refused {len(result.refused)} ({len(parsed.rows)} rows in {seconds:.1f} s, "
+               f"{rate:.0f} rows/s).")
+    if result.created_themes:
+        click.echo(f"Created themes: {', '.join(result.created_themes)}.")
+    for refusal in result.refused[:REPORT_LIMIT]:
+        click.echo(f"  line {refusal.line}: {refusal.reason}")
+    if len(result.refused) > REPORT_LIMIT:
+        click.echo(f"  ... and {len(result.refused) - REPORT_LIMIT} more")
+    if report_path is not None:
+        with report_path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line", "reason"])
+            writer.writerows((refusal.line, refusal.reason) for refusal in result.refused)
+        click.echo(f"Refused rows written to {report_path}.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(import_ideas_command)
+    app.cli.add_command(search_group)

@@ -30,11 +30,13 @@ def test_healthz_does_not_touch_the_database(broken_app):
     assert response.get_json() == {"status": "ok"}
 
 
-def test_readyz_checks_the_database_and_the_instance_folder(client):
+def test_readyz_checks_the_database_the_instance_folder_and_the_search_index(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "instance": "ok"}}
+    assert response.get_json() == {
+        "status": "ok", "checks": {"database": "ok", "instance": "ok", "search": "ok"}
+    }
 
 
 def test_readyz_reports_an_unreachable_database(broken_app):

@@ -25,6 +25,10 @@ PUBLIC_ENDPOINTS = {
     "accounts.login",
     "challenges.index",
     "challenges.show",
+    "ideas.gallery",  # published ideas are public; the service filters the rest
+    "ideas.show",
+    "ideas.similar",  # titles of published ideas, for the live hint while typing
+    "ideas.media",  # photos, served only when the idea is visible to the viewer
 }
 
 

@@ -1,0 +1,1 @@
+"""Ideas, their photos, supports and comments; submit, gallery, detail, my ideas."""

@@ -1,0 +1,158 @@
+"""Ideas with their photos, supports and comments, and the per-challenge idea settings.
+
+Counters (``support_count``, ``comment_count``) are denormalised on purpose: the gallery sorts
+many thousands of ideas by them. The services change them in the same transaction as the
+support or comment they count.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ideation.core.db import utcnow
+from ideation.extensions import db
+
+if TYPE_CHECKING:
+    from ideation.accounts.models import User
+    from ideation.challenges.models import Challenge, Theme
+
+
+class IdeaStatus(enum.StrEnum):
+    published = "published"
+    pending = "pending"  # waiting for the core team when the challenge pre-moderates
+    hidden = "hidden"  # by the core team, with a reason the author can read
+    withdrawn = "withdrawn"  # by the author
+
+
+class CommentStatus(enum.StrEnum):
+    published = "published"
+    hidden = "hidden"
+
+
+def _enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class IdeaSettings(db.Model):
+    """How a challenge treats ideas. A challenge without a row uses the defaults below."""
+
+    __tablename__ = "idea_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), unique=True
+    )
+    is_premoderated: Mapped[bool] = mapped_column(default=False)
+    allows_anonymous: Mapped[bool] = mapped_column(default=True)
+
+
+class Idea(db.Model):
+    __tablename__ = "ideas"
+    __table_args__ = (
+        # One index per gallery sort order, and one for the theme filter.
+        Index("ix_ideas_gallery_newest", "challenge_id", "status", "created_dt"),
+        Index("ix_ideas_gallery_supported", "challenge_id", "status", "support_count"),
+        Index("ix_ideas_gallery_discussed", "challenge_id", "status", "comment_count"),
+        Index("ix_ideas_gallery_theme", "challenge_id", "theme_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    # A deleted account leaves its ideas behind, shown without a name.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[IdeaStatus] = mapped_column(_enum(IdeaStatus), default=IdeaStatus.published)
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # "web" for ideas sent in on the site, "import" for ideas the team brought in from paper,
+    # sessions or Pol.is; imported ideas have no account, only an optional name from the file.
+    source: Mapped[str | None] = mapped_column(String(20), default="web", server_default="web")
+    imported_author: Mapped[str | None] = mapped_column(String(100))
+    built_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="SET NULL")
+    )
+    support_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    challenge: Mapped[Challenge] = relationship()
+    author: Mapped[User | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+    images: Mapped[list[IdeaImage]] = relationship(
+        back_populates="idea", cascade="all, delete-orphan", order_by="IdeaImage.position"
+    )
+    built_on: Mapped[Idea | None] = relationship(
+        remote_side=[id], foreign_keys=[built_on_id], back_populates="built_upon_by"
+    )
+    built_upon_by: Mapped[list[Idea]] = relationship(
+        foreign_keys=[built_on_id], back_populates="built_on", order_by="Idea.created_dt"
+    )
+    merged_into: Mapped[Idea | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is IdeaStatus.published and self.challenge.is_published
+
+    def __repr__(self) -> str:
+        return f"<Idea {self.id} {self.status}>"
+
+
+class IdeaImage(db.Model):
+    __tablename__ = "idea_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    # The ImageStore key; the files live in the instance folder, never in static/.
+    storage_key: Mapped[str] = mapped_column(String(40), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+    alt_text: Mapped[str | None] = mapped_column(String(300))
+
+    idea: Mapped[Idea] = relationship(back_populates="images")
+
+
+class Support(db.Model):
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("idea_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_idea_created", "idea_id", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # One level of threading: a reply always points at a top-level comment.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        _enum(CommentStatus), default=CommentStatus.published
+    )
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_dt: Mapped[datetime | None]
+
+    idea: Mapped[Idea] = relationship()
+    author: Mapped[User | None] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -1,0 +1,412 @@
+"""Gallery, submit form, idea page, supports, comments, photos and "my ideas"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import Form
+from wtforms.fields.choices import SelectChoice
+
+from ideation.accounts.models import User
+from ideation.challenges.models import Challenge
+from ideation.challenges.phases import Action, PhaseClosed, check
+from ideation.challenges.views import get_challenge
+from ideation.core.forms import EmptyForm
+from ideation.core.permissions import can_manage
+from ideation.core.security import public
+from ideation.extensions import db, limiter
+from ideation.ideas import (
+    demo_content,  # noqa: F401 - registers the demo ideas
+    services,
+)
+from ideation.ideas.forms import (
+    CommentForm,
+    GalleryFilterForm,
+    IdeaEditForm,
+    IdeaForm,
+    ModerationForm,
+    SettingsForm,
+)
+from ideation.ideas.models import Comment, Idea, IdeaStatus
+from ideation.moderation import services as moderation
+from ideation.search import services as search
+
+bp = Blueprint("ideas", __name__)
+
+STATUS_LABELS = {
+    IdeaStatus.published: _l("Published"),
+    IdeaStatus.pending: _l("Waiting for a check"),
+    IdeaStatus.hidden: _l("Hidden"),
+    IdeaStatus.withdrawn: _l("Withdrawn"),
+}
+
+EVENT_LABELS = {
+    ("idea.submitted", "published"): _l("Sent in and published"),
+    ("idea.submitted", "pending"): _l("Sent in; the core team checks it before it is shown"),
+    ("idea.edited", None): _l("Changed"),
+    ("idea.published", None): _l("Published by the core team"),
+    ("idea.hidden", None): _l("Hidden by the core team"),
+    ("idea.withdrawn", None): _l("Withdrawn"),
+}
+
+
+def event_label(action: str, new_state: str | None) -> str:
+    label = EVENT_LABELS.get((action, new_state)) or EVENT_LABELS.get((action, None))
+    return str(label) if label else action
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"STATUS_LABELS": STATUS_LABELS, "event_label": event_label,
+            "shows_author_to": services.shows_author_to}
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def _load(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
+    """The challenge and idea, or 404 when either is not visible to the current user."""
+    challenge = get_challenge(slug)
+    idea = services.get_idea(challenge, idea_id)
+    if idea is None or not services.visible_to(current_user, idea):
+        abort(404)
+    return challenge, idea
+
+
+def _attach_error(form: Form, error: services.IdeaError) -> None:
+    field = form._fields.get(error.field or "")
+    if field is None or field.type == "HiddenField":
+        form.form_errors.append(str(error))
+    else:
+        field.errors = [*field.errors, str(error)]
+
+
+def _detail(idea: Idea) -> Response:
+    return redirect(url_for("ideas.show", slug=idea.challenge.slug, idea_id=idea.id))
+
+
+# --- gallery -----------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/ideas")
+@public
+def gallery(slug: str) -> str:
+    challenge = get_challenge(slug)
+    manages = can_manage(current_user, challenge)
+    form = GalleryFilterForm(request.args)
+    form.theme.choices = [SelectChoice("", _("All themes"))] + [
+        SelectChoice(t.id, t.name) for t in challenge.themes
+    ]
+    form.status.choices = [SelectChoice("", _("All except withdrawn"))] + [
+        SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
+    ]
+    status = request.args.get("status") if manages else None
+    sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest"
+    text = (form.q.data or "").strip()[:200]
+    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    if text:
+        # The index holds published ideas only, so a search never shows hidden content.
+        page = search.search_ideas(challenge, text, theme_id=form.theme.data, page=page_number)
+        status = None
+    else:
+        page = services.gallery(
+            challenge, current_user, theme_id=form.theme.data,
+            status=IdeaStatus(status) if status in IdeaStatus.__members__ else None,
+            sort=sort, page=page_number,
+        )
+    query = {key: value for key, value in
+             (("q", text), ("theme", form.theme.data), ("status", status), ("sort", sort))
+             if value}
+    return render_template("ideas/gallery.html", challenge=challenge, page=page, form=form,
+                           manages=manages, query=query, searching=bool(text),
+                           submit_verdict=check(challenge, Action.submit_idea))
+
+
+@bp.get("/c/<slug>/ideas/similar")
+@public
+@limiter.limit("60 per minute")
+def similar(slug: str) -> Response:
+    """Published ideas like the title being typed, for the submit form's live hint."""
+    challenge = get_challenge(slug)
+    text = request.args.get("title", "")[:200]
+    results = search.similar_ideas(challenge, text)
+    return jsonify(ideas=[
+        {"title": r.idea.title,
+         "url": url_for("ideas.show", slug=challenge.slug, idea_id=r.idea.id),
+         "supports": r.idea.support_count}
+        for r in results
+    ])
+
+
+# --- submitting and changing -------------------------------------------------------------
+
+
+def _built_on(challenge: Challenge, raw: str | None) -> Idea | None:
+    if not raw or not str(raw).isdigit():
+        return None
+    idea = services.get_idea(challenge, int(raw))
+    return idea if idea is not None and idea.status is IdeaStatus.published else None
+
+
+@bp.route("/c/<slug>/ideas/new", methods=["GET", "POST"])
+def new(slug: str) -> str | Response | tuple[str, int]:
+    challenge = get_challenge(slug)
+    verdict = check(challenge, Action.submit_idea)
+    settings = services.settings_for(challenge)
+    form = IdeaForm()
+    form.set_themes(challenge.themes)
+    if not settings.allows_anonymous:
+        del form.is_anonymous
+    built_on = _built_on(challenge, form.built_on_id.data or request.args.get("built_on"))
+    if built_on is not None:
+        form.built_on_id.data = str(built_on.id)
+    context = {"challenge": challenge, "form": form, "verdict": verdict, "built_on": built_on,
+               "settings": settings}
+    if not verdict.allowed:
+        # Nothing is stored outside the dream phase; the page says when it is possible.
+        status = 409 if request.method == "POST" else 200
+        return render_template("ideas/new.html", **context), status
+    if form.validate_on_submit() and not form.similar_seen.data and built_on is None:
+        # Without JavaScript the similar ideas are shown after the first attempt: support an
+        # existing idea, or send this one in anyway with the second click.
+        context["similar"] = search.similar_ideas(challenge, form.title.data)
+        context["photos_dropped"] = any(f.filename for f in request.files.getlist("photos"))
+        form.similar_seen.data = "1"
+        if context["similar"]:
+            return render_template("ideas/new.html", **context)
+    if form.validate_on_submit():
+        try:
+            idea = services.submit_idea(_me(), challenge, form.data,
+                                        request.files.getlist("photos"))
+        except services.IdeaError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            if idea.status is IdeaStatus.pending:
+                flash(_("Thank you! The core team checks your idea before it is shown."),
+                      "success")
+            else:
+                flash(_("Thank you! Your idea is online."), "success")
+            return _detail(idea)
+    status = 422 if request.method == "POST" else 200
+    return render_template("ideas/new.html", **context), status
+
+
+@bp.route("/c/<slug>/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
+    challenge, idea = _load(slug, idea_id)
+    if not services.can_edit(current_user, idea):
+        abort(403)
+    verdict = check(challenge, Action.edit_idea)
+    form = IdeaEditForm(obj=idea)
+    form.set_themes(challenge.themes)
+    if not verdict.allowed:
+        status = 409 if request.method == "POST" else 200
+        return render_template("ideas/edit.html", challenge=challenge, idea=idea, form=form,
+                               verdict=verdict), status
+    if form.validate_on_submit():
+        try:
+            services.edit_idea(_me(), idea, form.data)
+        except services.IdeaError as error:
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return _detail(idea)
+    status = 422 if request.method == "POST" else 200
+    return render_template("ideas/edit.html", challenge=challenge, idea=idea, form=form,
+                           verdict=verdict), status
+
+
+@bp.post("/c/<slug>/ideas/<int:idea_id>/withdraw")
+def withdraw(slug: str, idea_id: int) -> Response:
+    _challenge, idea = _load(slug, idea_id)
+    if not EmptyForm().validate():
+        abort(400)
+    services.withdraw_idea(_me(), idea)
+    db.session.commit()
+    flash(_("Your idea is withdrawn. Only you and the core team can still see it."), "success")
+    return redirect(url_for("ideas.mine"))
+
+
+@bp.post("/c/<slug>/ideas/<int:idea_id>/moderate")
+def moderate(slug: str, idea_id: int) -> Response:
+    _challenge, idea = _load(slug, idea_id)
+    form = ModerationForm()
+    if not can_manage(current_user, idea.challenge):
+        abort(403)
+    if form.validate():
+        if form.status.data == IdeaStatus.hidden.value:
+            action = "hide"
+        else:
+            action = "restore" if idea.status is IdeaStatus.hidden else "publish"
+        try:
+            # The same decision as in the moderation queue, so open reports are resolved too.
+            moderation.decide_on_idea(_me(), idea, action, form.reason.data)
+        except (services.IdeaError, moderation.ModerationError) as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The idea is now: %(status)s.", status=STATUS_LABELS[idea.status]),
+                  "success")
+    else:
+        flash(_("Choose publish or hide."), "error")
+    return _detail(idea)
+
+
+@bp.route("/c/<slug>/ideas/settings", methods=["GET", "POST"])
+def settings(slug: str) -> str | Response:
+    challenge = get_challenge(slug, manage=True)
+    current = services.settings_for(challenge)
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        services.update_settings(_me(), challenge, is_premoderated=form.is_premoderated.data,
+                                 allows_anonymous=form.allows_anonymous.data)
+        db.session.commit()
+        flash(_("The settings are saved."), "success")
+        return redirect(url_for("ideas.settings", slug=challenge.slug))
+    return render_template("ideas/settings.html", challenge=challenge, form=form)
+
+
+# --- the idea page, supports and comments ------------------------------------------------
+
+
+@bp.get("/c/<slug>/ideas/<int:idea_id>")
+@public
+def show(slug: str, idea_id: int) -> str:
+    challenge, idea = _load(slug, idea_id)
+    moderation_form = ModerationForm(formdata=None, status=(
+        "hidden" if idea.status is IdeaStatus.hidden else "published"),
+        reason=idea.hidden_reason or "")
+    return render_template(
+        "ideas/show.html", challenge=challenge, idea=idea,
+        manages=can_manage(current_user, challenge),
+        threads=services.comment_threads(current_user, idea),
+        builds=services.builds_on_this(current_user, idea),
+        built_on=idea.built_on if idea.built_on and services.visible_to(
+            current_user, idea.built_on) else None,
+        supported=services.has_supported(current_user, idea),
+        support_verdict=check(challenge, Action.support_idea),
+        comment_verdict=check(challenge, Action.comment),
+        submit_verdict=check(challenge, Action.submit_idea),
+        can_edit=services.can_edit(current_user, idea),
+        can_edit_comment=services.can_edit_comment,
+        comment_form=CommentForm(formdata=None), button_form=EmptyForm(),
+        moderation_form=moderation_form,
+    )
+
+
+@bp.post("/c/<slug>/ideas/<int:idea_id>/support")
+def toggle_support(slug: str, idea_id: int) -> Response:
+    _challenge, idea = _load(slug, idea_id)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        now_supported = services.toggle_support(_me(), idea)
+    except PhaseClosed as closed:
+        flash(closed.verdict.reason, "error")
+    else:
+        db.session.commit()
+        flash(_("You support this idea.") if now_supported
+              else _("You no longer support this idea."), "success")
+    return _detail(idea)
+
+
+@bp.post("/c/<slug>/ideas/<int:idea_id>/comments")
+def add_comment(slug: str, idea_id: int) -> Response:
+    _challenge, idea = _load(slug, idea_id)
+    form = CommentForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+        return _detail(idea)
+    parent = None
+    if form.parent_id.data and form.parent_id.data.isdigit():
+        parent = db.session.get(Comment, int(form.parent_id.data))
+    try:
+        new_comment = services.comment(_me(), idea, form.body.data, parent)
+    except PhaseClosed as closed:
+        flash(closed.verdict.reason, "error")
+        return _detail(idea)
+    except services.IdeaError as error:
+        flash(str(error), "error")
+        return _detail(idea)
+    db.session.commit()
+    flash(_("Your response is placed."), "success")
+    return redirect(url_for("ideas.show", slug=slug, idea_id=idea.id,
+                            _anchor=f"comment-{new_comment.id}"))
+
+
+@bp.route("/c/<slug>/ideas/<int:idea_id>/comments/<int:comment_id>/edit",
+          methods=["GET", "POST"])
+def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | tuple[str, int]:
+    challenge, idea = _load(slug, idea_id)
+    item = db.session.get(Comment, comment_id)
+    if item is None or item.idea_id != idea.id:
+        abort(404)
+    if item.author_id != current_user.id:
+        abort(403)
+    form = CommentForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(_me(), item, form.body.data)
+        except PhaseClosed as closed:
+            form.body.errors = [*form.body.errors, closed.verdict.reason]
+        except services.IdeaError as error:
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your response is changed."), "success")
+            return redirect(url_for("ideas.show", slug=slug, idea_id=idea.id,
+                                    _anchor=f"comment-{item.id}"))
+    elif request.method == "GET" and not services.can_edit_comment(current_user, item):
+        form.body.errors = [_("You can change a response only in the first 15 minutes.")]
+    status = 422 if request.method == "POST" else 200
+    return render_template("ideas/edit_comment.html", challenge=challenge, idea=idea,
+                           comment=item, form=form), status
+
+
+# --- photos and my ideas -----------------------------------------------------------------
+
+
+@bp.get("/media/ideas/<key>/<variant>")
+@public
+def media(key: str, variant: str) -> Response:
+    """A stored photo, only when the idea it belongs to is visible to the current user."""
+    try:
+        path = services.image_store().path_for(key, variant)  # type: ignore[arg-type]
+    except ValueError:
+        abort(404)
+    image = services.image_for_key(key)
+    if image is None or not services.visible_to(current_user, image.idea) or not path.is_file():
+        abort(404)
+    mimetype = "image/png" if key.endswith(".png") else "image/jpeg"
+    response = send_file(path, mimetype=mimetype, conditional=True)
+    # Photos of ideas the public cannot see must never sit in a shared cache.
+    response.headers["Cache-Control"] = (
+        "public, max-age=3600" if image.idea.is_public else "private, no-cache"
+    )
+    return response
+
+
+@bp.get("/my/ideas")
+def mine() -> str:
+    return render_template("ideas/mine.html", items=services.my_ideas(_me()),
+                           button_form=EmptyForm())

@@ -1,0 +1,1 @@
+"""Moderation: reports by participants and the core team's queue (publish, hide, restore)."""

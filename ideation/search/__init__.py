@@ -1,0 +1,1 @@
+"""Per-challenge full-text search of ideas on Whoosh (analysers, index management, queries)."""

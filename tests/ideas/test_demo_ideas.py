@@ -1,0 +1,41 @@
+"""The demo challenge gets realistic Dutch ideas, once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ideation.demo import SLUG
+from ideation.extensions import db
+from ideation.ideas import services
+from ideation.ideas.models import Comment, Idea, IdeaImage
+
+
+def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comments(runner,
+                                                                                     app):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    ideas = db.session.scalars(select(Idea)).all()
+    assert len(ideas) >= 60
+    challenge = ideas[0].challenge
+    assert challenge.slug == SLUG
+    assert {idea.theme_id for idea in ideas} == {theme.id for theme in challenge.themes}
+    assert len({idea.author_id for idea in ideas}) >= 5
+    assert any(idea.is_anonymous for idea in ideas)
+    assert sum(idea.support_count for idea in ideas) > 0
+    assert db.session.scalar(select(func.count(Comment.id))) > 0
+    images = db.session.scalars(select(IdeaImage)).all()
+    assert len(images) >= 5
+    assert all(services.image_store().path_for(i.storage_key).is_file() for i in images)
+
+
+def test_loading_the_demo_twice_adds_no_ideas(runner, app):
+    runner.invoke(args=["demo"])
+    first = db.session.scalar(select(func.count(Idea.id)))
+    runner.invoke(args=["demo"])
+    assert db.session.scalar(select(func.count(Idea.id))) == first
+
+
+def test_the_demo_gallery_and_an_idea_page_render(runner, client):
+    runner.invoke(args=["demo"])
+    assert client.get(f"/c/{SLUG}/ideas").status_code == 200
+    idea = db.session.scalar(select(Idea).where(Idea.built_on_id.is_(None)))
+    assert client.get(f"/c/{SLUG}/ideas/{idea.id}").status_code == 200

@@ -1,0 +1,65 @@
+"""Fixtures for moderation: the ideas feature's people and challenge, plus reports in bulk."""
+
+from __future__ import annotations
+
+import pytest
+
+from ideation.accounts.models import User
+from ideation.challenges.models import Challenge
+from ideation.extensions import db
+from ideation.ideas import services as idea_services
+from ideation.ideas.models import Comment, Idea
+from ideation.moderation.models import Report
+from tests import factories
+from tests.ideas.conftest import make_idea, quick_user
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English, so tests can compare with the English message ids."""
+    client.set_cookie("lang", "en")
+    return client
+
+
+@pytest.fixture
+def challenge(app) -> Challenge:
+    return factories.make_challenge(slug="scheiden")
+
+
+@pytest.fixture
+def author(app) -> User:
+    return quick_user("citizen", name="Anna Auteur")
+
+
+@pytest.fixture
+def reporter(app) -> User:
+    return quick_user("citizen", name="Rick Melder")
+
+
+@pytest.fixture
+def core(challenge) -> User:
+    return quick_user("core_team", challenge, name="Karin Kernteam")
+
+
+@pytest.fixture
+def idea(author, challenge) -> Idea:
+    return make_idea(author, challenge, title="Een helder idee")
+
+
+@pytest.fixture
+def comment(author, idea) -> Comment:
+    item = idea_services.comment(author, idea, "Een scherpe reactie")
+    db.session.commit()
+    return item
+
+
+def add_reports(item: Idea | Comment, reporters: list[User], reason: str = "Niet netjes") -> None:
+    """Open reports straight into the database (the service is tested on its own)."""
+    challenge_id = item.challenge_id if isinstance(item, Idea) else item.idea.challenge_id
+    for person in reporters:
+        db.session.add(Report(
+            challenge_id=challenge_id, reporter_id=person.id, reason=f"{reason} ({person.name})",
+            idea_id=item.id if isinstance(item, Idea) else None,
+            comment_id=item.id if isinstance(item, Comment) else None,
+        ))
+    db.session.commit()
