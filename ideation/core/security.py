@@ -86,6 +86,14 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def per_user() -> str:
+    """Rate-limit key: the account when logged in (many citizens may share one address at a
+    town hall session), the address otherwise."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
 def init_app(app: Flask) -> None:
     app.before_request(require_login_unless_public)
     app.after_request(add_security_headers)

@@ -56,6 +56,11 @@ class IdeaForm(IdeaEditForm):
                        "We remove location data and other hidden information."),
         render_kw={"accept": ACCEPTED_PHOTOS},
     )
+    photo_alt = StringField(
+        _l("What is on your photos? (optional)"),
+        validators=[Optional(), Length(max=300, message=_l("Use at most 300 characters."))],
+        description=_l("A few words for people who cannot see the photos."),
+    )
     is_anonymous = BooleanField(_l("Show my idea without my name"),
                                 description=_l("The core team can still see who you are."))
     consent = BooleanField(

@@ -42,6 +42,7 @@ from ideation.challenges.services import (
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
 from ideation.core.models import AuditEvent
+from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, can_manage
 from ideation.extensions import db
 from ideation.ideas.models import (
@@ -148,13 +149,13 @@ def _process_photos(photos: Sequence[FileStorage]) -> list[ProcessedImage]:
     return processed
 
 
-def _store_photos(idea: Idea, processed: list[ProcessedImage]) -> None:
+def _store_photos(idea: Idea, processed: list[ProcessedImage], alt_text: str | None) -> None:
     store = image_store()
     start = len(idea.images)
     for offset, image in enumerate(processed):
         key = store.save(image)
         idea.images.append(IdeaImage(storage_key=key, width=image.width, height=image.height,
-                                     position=start + offset))
+                                     position=start + offset, alt_text=alt_text))
 
 
 # --- submitting and changing ideas ---------------------------------------------------------
@@ -208,7 +209,7 @@ def submit_idea(author: User, challenge: Challenge, data: Mapping[str, Any],
     )
     db.session.add(idea)
     db.session.flush()
-    _store_photos(idea, processed)
+    _store_photos(idea, processed, (str(data.get("photo_alt") or "").strip()[:300]) or None)
     record_event(author, "idea.submitted", idea, challenge=challenge, new=idea.status,
                  public=idea.status is IdeaStatus.published,
                  details={"built_on_id": built_on.id} if built_on else None)
@@ -452,23 +453,11 @@ def builds_on_this(viewer: User | None, idea: Idea) -> list[Idea]:
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(Paginated):
     items: list[Idea]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _visibility_clause(viewer: User | None, challenge: Challenge) -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -28,7 +29,7 @@ from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import can_manage
-from ideation.core.security import public
+from ideation.core.security import per_user, public
 from ideation.extensions import db, limiter
 from ideation.ideas import (
     demo_content,  # noqa: F401 - registers the demo ideas
@@ -165,6 +166,8 @@ def _built_on(challenge: Challenge, raw: str | None) -> Idea | None:
 
 
 @bp.route("/c/<slug>/ideas/new", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["IDEATION_SUBMIT_RATE_LIMIT"], methods=["POST"],
+               key_func=per_user)
 def new(slug: str) -> str | Response | tuple[str, int]:
     challenge = get_challenge(slug)
     verdict = check(challenge, Action.submit_idea)
@@ -330,6 +333,7 @@ def toggle_support(slug: str, idea_id: int) -> Response:
 
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/comments")
+@limiter.limit(lambda: current_app.config["IDEATION_COMMENT_RATE_LIMIT"], key_func=per_user)
 def add_comment(slug: str, idea_id: int) -> Response:
     _challenge, idea = _load(slug, idea_id)
     form = CommentForm()

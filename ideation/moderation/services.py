@@ -36,6 +36,7 @@ from ideation.challenges.models import Challenge
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
 from ideation.core.models import AuditEvent
+from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, ensure_can_manage
 from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
@@ -225,25 +226,13 @@ class QueueEntry:
 
 
 @dataclass(frozen=True)
-class Queue:
+class Queue(Paginated):
     tab: str
     entries: list[QueueEntry]
     counts: dict[str, int]
     page: int
     per_page: int
     total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _pending_query(challenge: Challenge) -> Select:

@@ -21,6 +21,7 @@ from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from ideation.challenges.models import Challenge
+from ideation.core.pagination import Paginated
 from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
 from ideation.search.index import Hit, IdeaIndex, IndexBusy, IndexMissing
@@ -225,13 +226,12 @@ class Result:
 
 
 @dataclass(frozen=True)
-class ResultPage:
+class ResultPage(Paginated):
     """One page of search results; reads like the gallery's page, plus the highlights."""
 
     results: list[Result]
     total: int
     page: int
-    pages: int
     per_page: int
 
     @property
@@ -241,14 +241,6 @@ class ResultPage:
     @property
     def hits(self) -> dict[int, Hit]:
         return {result.idea.id: result.hit for result in self.results}
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _with_index(challenge: Challenge, run: Any) -> Any:
@@ -279,8 +271,7 @@ def search_ideas(
     )
     ideas = _load(hit.id for hit in found.hits)
     results = [Result(ideas[hit.id], hit) for hit in found.hits if hit.id in ideas]
-    pages = max(1, -(-found.total // per_page))
-    return ResultPage(results, found.total, page, pages, per_page)
+    return ResultPage(results, found.total, page, per_page)
 
 
 def similar_ideas(

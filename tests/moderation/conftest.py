@@ -1,44 +1,30 @@
 """Fixtures for moderation: the ideas feature's people and challenge, plus reports in bulk."""
 
+# The ideas fixtures are imported to be shared; pytest injects them by parameter name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import pytest
 
 from ideation.accounts.models import User
-from ideation.challenges.models import Challenge
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Comment, Idea
 from ideation.moderation.models import Report
-from tests import factories
-from tests.ideas.conftest import make_idea, quick_user
-
-
-@pytest.fixture
-def english(client):
-    """Pages in English, so tests can compare with the English message ids."""
-    client.set_cookie("lang", "en")
-    return client
-
-
-@pytest.fixture
-def challenge(app) -> Challenge:
-    return factories.make_challenge(slug="scheiden")
-
-
-@pytest.fixture
-def author(app) -> User:
-    return quick_user("citizen", name="Anna Auteur")
+from tests.ideas.conftest import (  # noqa: F401 - shared fixtures
+    author,
+    challenge,
+    core,
+    english,
+    make_idea,
+    quick_user,
+)
 
 
 @pytest.fixture
 def reporter(app) -> User:
     return quick_user("citizen", name="Rick Melder")
-
-
-@pytest.fixture
-def core(challenge) -> User:
-    return quick_user("core_team", challenge, name="Karin Kernteam")
 
 
 @pytest.fixture
