@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.json")
-BENCHMARKS = ("images",)
+BENCHMARKS = ("images", "web", "search", "submissions", "clustering")
 
 
 def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:

@@ -96,3 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(challenges_bp)
     app.register_blueprint(ideas_bp)
     app.register_blueprint(moderation_bp)
+    # After the ideas: the funnel lists its stages in import order (ideas, then clusters).
+    from ideation.curation.views import bp as curation_bp  # also imports the cluster models
+
+    app.register_blueprint(curation_bp)

@@ -59,6 +59,7 @@ class Idea(db.Model):
         Index("ix_ideas_gallery_supported", "challenge_id", "status", "support_count"),
         Index("ix_ideas_gallery_discussed", "challenge_id", "status", "comment_count"),
         Index("ix_ideas_gallery_theme", "challenge_id", "theme_id", "status"),
+        Index("ix_ideas_challenge_cluster", "challenge_id", "cluster_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,9 +78,16 @@ class Idea(db.Model):
     # sessions or Pol.is; imported ideas have no account, only an optional name from the file.
     source: Mapped[str | None] = mapped_column(String(20), default="web", server_default="web")
     imported_author: Mapped[str | None] = mapped_column(String(100))
-    built_on_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id", ondelete="SET NULL"))
+    # Indexed: the idea page looks up what builds on an idea and what was merged into it.
+    built_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="SET NULL"), index=True
+    )
     merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ideas.id", ondelete="SET NULL")
+        ForeignKey("ideas.id", ondelete="SET NULL"), index=True
+    )
+    # At most one cluster per idea (ideation.curation); a removed cluster leaves its ideas.
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clusters.id", ondelete="SET NULL"), index=True
     )
     support_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,1 @@
+"""Curation helpers: cluster suggestions, assignment and near-duplicate detection."""

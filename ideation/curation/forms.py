@@ -1,0 +1,83 @@
+"""Forms of the board and the cluster pages. Every POST carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ideation.curation.models import ClusterState
+from ideation.ideas.forms import optional_int
+
+STATE_LABELS = {
+    ClusterState.open: _l("Open"),
+    ClusterState.shortlisted: _l("Shortlisted"),
+    ClusterState.parked: _l("Parked"),
+}
+
+
+class BoardFilterForm(FlaskForm):
+    """Read from the query string; a GET form needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Title contains"), validators=[Optional(), Length(max=200)],
+                    render_kw={"autocomplete": "off"})
+    theme = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    all = BooleanField(_l("Also show ideas that are in a cluster"))
+
+
+class MoveForm(FlaskForm):
+    """The selected ideas and where they go: a cluster, or "" for out of any cluster."""
+
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
+    cluster = SelectField(_l("Move to cluster"), validate_choice=False)
+    name = StringField(_l("Name of the new cluster"), validators=[Optional(), Length(max=120)])
+    next = HiddenField()
+
+
+class ClusterForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[
+        DataRequired(message=_l("Give the cluster a name.")),
+        Length(max=120, message=_l("Use at most 120 characters."))])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)],
+                            description=_l("A few sentences: what do these ideas have in "
+                                           "common? The public sees this when you publish."))
+    state = SelectField(_l("State"), choices=[SelectChoice(s.value, label)
+                                             for s, label in STATE_LABELS.items()])
+    is_published = BooleanField(_l("Show on the public challenge page"))
+
+
+class MergeForm(FlaskForm):
+    into = SelectField(_l("Merge into"), coerce=optional_int, validate_choice=False,
+                       validators=[DataRequired(message=_l("Choose a cluster."))])
+
+
+class SplitForm(FlaskForm):
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
+    new_name = StringField(_l("Name of the new cluster"), validators=[
+        DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
+
+
+class SuggestForm(FlaskForm):
+    k = IntegerField(_l("Number of clusters (empty: let the computer choose)"),
+                     validators=[Optional(), NumberRange(min=2, max=50)])
+
+
+class AcceptSuggestionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[
+        DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)

@@ -1,0 +1,358 @@
+"""The core team's board, the cluster pages and the suggestions. Core team and admins only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ideation.accounts.models import User
+from ideation.challenges.models import Challenge
+from ideation.challenges.phases import Action, PhaseClosed, check
+from ideation.challenges.views import get_challenge
+from ideation.core.forms import EmptyForm
+from ideation.core.security import safe_next
+from ideation.curation import services
+from ideation.curation.forms import (
+    STATE_LABELS,
+    AcceptSuggestionForm,
+    BoardFilterForm,
+    ClusterForm,
+    MergeForm,
+    MoveForm,
+    SplitForm,
+    SuggestForm,
+)
+from ideation.curation.models import Cluster, ClusterState
+from ideation.extensions import db
+
+bp = Blueprint("curation", __name__)
+
+
+@bp.app_template_global()
+def published_clusters(challenge: Challenge) -> list[tuple[Cluster, int]]:
+    """For the public challenge page: published clusters and their number of ideas."""
+    return services.public_clusters(challenge)
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"CLUSTER_STATE_LABELS": STATE_LABELS}
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _board_url(challenge: Challenge) -> str:
+    return url_for("curation.board", slug=challenge.slug)
+
+
+def _back(challenge: Challenge, form: MoveForm | None = None) -> Response:
+    target = form.next.data if form is not None else request.form.get("next")
+    return redirect(safe_next(target, _board_url(challenge)))
+
+
+def _get_cluster(challenge: Challenge, cluster_id: int) -> Cluster:
+    cluster = services.get_cluster(challenge, cluster_id)
+    if cluster is None:
+        abort(404)
+    return cluster
+
+
+def _cluster_choices(cards: list[services.ClusterCard]) -> list[SelectChoice]:
+    return [SelectChoice("", _("Choose a cluster")),
+            SelectChoice("none", _("No cluster (take out)"))] + [
+        SelectChoice(str(card.cluster.id), card.cluster.name) for card in cards]
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/board")
+def board(slug: str) -> str:
+    challenge = get_challenge(slug, manage=True)
+    filters = BoardFilterForm(request.args)
+    filters.theme.choices = [SelectChoice("", _("All themes"))] + [
+        SelectChoice(t.id, t.name) for t in challenge.themes]
+    text = (filters.q.data or "").strip()[:200]
+    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page = services.board_ideas(challenge, theme_id=filters.theme.data, text=text,
+                                unclustered_only=not filters.all.data, page=page_number)
+    cards = services.board_clusters(challenge)
+    move_form = MoveForm(formdata=None, next=request.full_path)
+    move_form.cluster.choices = _cluster_choices(cards)
+    shown_all = "y" if filters.all.data else None
+    query = {key: value for key, value in
+             (("q", text), ("theme", filters.theme.data), ("all", shown_all)) if value}
+    names = {card.cluster.id: card.cluster.name for card in cards}
+    return render_template(
+        "curation/board.html", challenge=challenge, filters=filters, page=page, cards=cards,
+        names=names, move_form=move_form, query=query, button_form=EmptyForm(),
+        suggest_form=SuggestForm(formdata=None), merged=services.merged_clusters(challenge),
+        can_undo=services.last_move(challenge) is not None,
+        verdict=check(challenge, Action.curate),
+    )
+
+
+def _move_reply(challenge: Challenge, message: str, ok: bool, form: MoveForm,
+                status: int = 200) -> Response | tuple[Response, int]:
+    if _wants_json():
+        counts = services.member_counts(challenge)
+        return jsonify(ok=ok, message=message,
+                       counts={str(c): n for c, n in counts.items()}), status
+    flash(message, "success" if ok else "error")
+    return _back(challenge, form)
+
+
+@bp.post("/c/<slug>/board/move")
+def move(slug: str) -> Response | tuple[Response, int]:
+    challenge = get_challenge(slug, manage=True)
+    form = MoveForm()
+    if not form.validate():
+        return _move_reply(challenge, _("Select one or more ideas first."), False, form, 422)
+    choice = form.cluster.data or ""
+    cluster = None
+    if choice != "none":
+        if not choice.isdigit():
+            return _move_reply(challenge, _("Choose a cluster to move the ideas to."), False,
+                               form, 422)
+        cluster = _get_cluster(challenge, int(choice))
+    try:
+        moved = services.move_ideas_to_cluster(_me(), challenge, form.idea_ids.data, cluster)
+    except PhaseClosed as closed:
+        return _move_reply(challenge, closed.verdict.reason or "", False, form, 409)
+    except services.CurationError as error:
+        return _move_reply(challenge, str(error), False, form, 422)
+    db.session.commit()
+    if cluster is None:
+        message = ngettext("%(num)s idea is taken out of its cluster.",
+                           "%(num)s ideas are taken out of their cluster.", moved)
+    else:
+        message = ngettext("%(num)s idea moved to “%(name)s”.",
+                           "%(num)s ideas moved to “%(name)s”.", moved, name=cluster.name)
+    return _move_reply(challenge, message, True, form)
+
+
+@bp.post("/c/<slug>/board/new")
+def new_cluster(slug: str) -> Response | tuple[Response, int]:
+    """A new cluster, with the selected ideas in it (if any were selected)."""
+    challenge = get_challenge(slug, manage=True)
+    form = MoveForm()
+    if not form.validate():
+        flash(_("Give the cluster a name."), "error")
+        return _back(challenge, form)
+    try:
+        cluster = services.create_cluster(_me(), challenge, form.name.data or "")
+        moved = 0
+        if form.idea_ids.data:
+            moved = services.move_ideas_to_cluster(_me(), challenge, form.idea_ids.data,
+                                                   cluster)
+    except PhaseClosed as closed:
+        flash(closed.verdict.reason, "error")
+        return _back(challenge, form)
+    except services.CurationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(challenge, form)
+    db.session.commit()
+    flash(ngettext("The cluster “%(name)s” is made with %(num)s idea.",
+                   "The cluster “%(name)s” is made with %(num)s ideas.", moved,
+                   name=cluster.name), "success")
+    return _back(challenge, form)
+
+
+@bp.post("/c/<slug>/board/undo")
+def undo_move(slug: str) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        restored = services.undo_last_move(_me(), challenge)
+    except PhaseClosed as closed:
+        flash(closed.verdict.reason, "error")
+    except services.CurationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)s idea is back where it was.",
+                       "%(num)s ideas are back where they were.", restored), "success")
+    return _back(challenge)
+
+
+# --- suggestions -------------------------------------------------------------------------------
+
+
+@bp.post("/c/<slug>/board/suggest")
+def suggest(slug: str) -> str | Response:
+    """Compute suggestions for the unclustered ideas and show them (nothing is stored)."""
+    challenge = get_challenge(slug, manage=True)
+    form = SuggestForm()
+    if not form.validate():
+        flash(_("Choose a number of clusters from 2 to 50, or leave it empty."), "error")
+        return redirect(_board_url(challenge))
+    try:
+        from ideation.curation.clustering import suggest_clusters
+    except ImportError:
+        flash(_("Suggestions are not available yet."), "error")
+        return redirect(_board_url(challenge))
+    docs = services.unclustered_documents(challenge)
+    suggestions = []
+    if len(docs) >= 2:
+        suggestions = suggest_clusters(docs, challenge.language.value, form.k.data, seed=0)
+    titles = {idea.id: idea for idea in services.ideas_by_id(
+        [i for s in suggestions for i in s.member_ids])}
+    forms = [AcceptSuggestionForm(formdata=None, name=s.name, idea_ids=list(s.member_ids),
+                                  prefix=f"s{n}") for n, s in enumerate(suggestions)]
+    return render_template("curation/suggestions.html", challenge=challenge,
+                           items=list(zip(suggestions, forms, strict=True)), titles=titles,
+                           total=len(docs))
+
+
+@bp.post("/c/<slug>/board/suggestions/accept")
+def accept_suggestion(slug: str) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    prefix = request.form.get("prefix", "")
+    form = AcceptSuggestionForm(prefix=prefix if prefix.startswith("s") else "")
+    if not form.validate():
+        flash(_("Give the cluster a name."), "error")
+        return redirect(_board_url(challenge))
+    try:
+        cluster, moved = services.accept_suggestion(
+            _me(), challenge, form.name.data, form.summary.data or "", form.idea_ids.data)
+    except PhaseClosed as closed:
+        flash(closed.verdict.reason, "error")
+        return redirect(_board_url(challenge))
+    except services.CurationError as error:
+        flash(str(error), "error")
+        return redirect(_board_url(challenge))
+    db.session.commit()
+    flash(ngettext("The cluster “%(name)s” is made with %(num)s idea.",
+                   "The cluster “%(name)s” is made with %(num)s ideas.", moved,
+                   name=cluster.name), "success")
+    return redirect(_board_url(challenge))
+
+
+# --- one cluster -------------------------------------------------------------------------------
+
+
+def _cluster_url(cluster: Cluster) -> str:
+    return url_for("curation.cluster", slug=cluster.challenge.slug, cluster_id=cluster.id)
+
+
+def _render_cluster(challenge: Challenge, cluster: Cluster, status: int = 200,
+                    form: ClusterForm | None = None) -> tuple[str, int]:
+    others = [card.cluster for card in services.board_clusters(challenge)
+              if card.cluster.id != cluster.id]
+    merge_form = MergeForm(formdata=None)
+    merge_form.into.choices = [SelectChoice("", _("Choose a cluster"))] + [
+        SelectChoice(c.id, c.name) for c in others]
+    if form is None:
+        form = ClusterForm(formdata=None, obj=cluster)
+        form.state.data = cluster.state.value
+    return render_template(
+        "curation/cluster.html", challenge=challenge, cluster=cluster, form=form,
+        members=services.cluster_members(cluster), merge_form=merge_form,
+        split_form=SplitForm(formdata=None), button_form=EmptyForm(),
+        verdict=check(challenge, Action.curate),
+    ), status
+
+
+@bp.route("/c/<slug>/clusters/<int:cluster_id>", methods=["GET", "POST"])
+def cluster(slug: str, cluster_id: int) -> tuple[str, int] | Response:
+    challenge = get_challenge(slug, manage=True)
+    item = _get_cluster(challenge, cluster_id)
+    if request.method == "GET":
+        return _render_cluster(challenge, item)
+    form = ClusterForm()
+    if not form.validate():
+        return _render_cluster(challenge, item, 422, form)
+    try:
+        services.edit_cluster(_me(), item, form.name.data, form.summary.data or "")
+        services.set_state(_me(), item, ClusterState(form.state.data))
+        services.set_published(_me(), item, bool(form.is_published.data))
+    except PhaseClosed as closed:
+        db.session.rollback()
+        form.form_errors.append(closed.verdict.reason)
+        return _render_cluster(challenge, item, 409, form)
+    except services.CurationError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _render_cluster(challenge, item, 422, form)
+    db.session.commit()
+    flash(_("The cluster is saved."), "success")
+    return redirect(_cluster_url(item))
+
+
+def _run(challenge: Challenge, item: Cluster, change: Any, done: str) -> Response:
+    """Run one cluster change; flash the outcome and go back to the cluster page."""
+    try:
+        change()
+    except PhaseClosed as closed:
+        db.session.rollback()
+        flash(closed.verdict.reason, "error")
+    except services.CurationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(_cluster_url(item))
+
+
+@bp.post("/c/<slug>/clusters/<int:cluster_id>/merge")
+def merge(slug: str, cluster_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    item = _get_cluster(challenge, cluster_id)
+    form = MergeForm()
+    form.into.choices = []
+    if not form.validate():
+        flash(_("Choose a cluster."), "error")
+        return redirect(_cluster_url(item))
+    keep = _get_cluster(challenge, form.into.data)
+    return _run(challenge, item, lambda: services.merge_clusters(_me(), keep, item),
+                _("The cluster is merged into “%(name)s”. You can undo this here.",
+                  name=keep.name))
+
+
+@bp.post("/c/<slug>/clusters/<int:cluster_id>/unmerge")
+def unmerge(slug: str, cluster_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    item = _get_cluster(challenge, cluster_id)
+    if not EmptyForm().validate():
+        abort(400)
+    return _run(challenge, item, lambda: services.unmerge(_me(), item),
+                _("The merge is undone."))
+
+
+@bp.post("/c/<slug>/clusters/<int:cluster_id>/split")
+def split(slug: str, cluster_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    item = _get_cluster(challenge, cluster_id)
+    form = SplitForm()
+    if not form.validate():
+        flash(_("Select ideas and give the new cluster a name."), "error")
+        return redirect(_cluster_url(item))
+    return _run(challenge, item,
+                lambda: services.split_cluster(_me(), item, form.idea_ids.data,
+                                               form.new_name.data),
+                _("The selected ideas are in a new cluster now."))

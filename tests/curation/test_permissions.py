@@ -1,0 +1,140 @@
+"""Permission matrix of the curation feature: every route x every role -> the expected answer.
+
+One test per role walks the whole table in order (the core team's changes build on each
+other); a failure shows every cell of that role that differs. DONE: the change was accepted and
+we were sent back (also when the service explained why nothing changed, as undo does without a
+move to undo). "concept" is an unpublished challenge: only its core team and admins see it.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from ideation.curation import services
+from ideation.curation.models import Cluster
+from ideation.extensions import db
+from tests import factories
+from tests.ideas.conftest import make_idea, quick_user
+
+LOGIN, DONE = "login", "done"
+ROLES = ("anonymous", "citizen", "stakeholder", "other_core_team", "core_team", "admin")
+NO = (LOGIN, 403, 403, 403)  # anonymous, citizen, stakeholder, core team of another challenge
+HIDDEN = (LOGIN, 404, 404, 404)
+
+# fmt: off
+MATRIX = [
+    # method, path,                                 body
+    ("GET",  "/c/open/board",                         None,      (*NO, 200, 200)),
+    ("GET",  "/c/open/board?all=y&q=Idee&theme=1",    None,      (*NO, 200, 200)),
+    ("GET",  "/c/concept/board",                      None,      (*HIDDEN, 200, 200)),
+    ("GET",  "/c/open/clusters/{a}",                  None,      (*NO, 200, 200)),
+    ("POST", "/c/open/clusters/{a}",                  "edit",    (*NO, DONE, DONE)),
+    ("POST", "/c/open/clusters/{a}",                  "no_name", (*NO, 422, 422)),
+    ("POST", "/c/open/board/move",                    "move",    (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/new",                     "new",     (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/undo",                    "empty",   (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/suggest",                 "empty",   (*NO, 200, 200)),
+    ("POST", "/c/open/board/suggestions/accept",      "accept",  (*NO, DONE, DONE)),
+    ("POST", "/c/open/clusters/{a}/split",            "split",   (*NO, DONE, DONE)),
+    ("POST", "/c/open/clusters/{b}/merge",            "merge",   (*NO, DONE, DONE)),
+    ("POST", "/c/open/clusters/{b}/unmerge",          "empty",   (*NO, DONE, DONE)),
+    ("GET",  "/c/open/clusters/{foreign}",            None,      (*NO, 404, 404)),
+]
+# fmt: on
+
+
+@dataclass
+class FakeSuggestion:
+    label: int
+    name: str
+    terms: list[str]
+    member_ids: list[int]
+    representative_ids: list[int]
+    cohesion: float
+
+
+def fake_engine() -> types.ModuleType:
+    module = types.ModuleType("ideation.curation.clustering")
+    module.suggest_clusters = lambda docs, language, k=None, *, seed=0: [
+        FakeSuggestion(0, "groep", ["groep"], [i for i, _t in docs], [], 0.5)]
+    return module
+
+
+def make_person(role, challenge, concept, other):
+    if role == "anonymous":
+        return None
+    if role == "other_core_team":
+        return quick_user("core_team", other)
+    if role in ("citizen", "admin"):
+        return quick_user(role)
+    person = quick_user(role, challenge)
+    if role == "core_team":
+        from ideation.accounts.models import MembershipRole
+        from ideation.accounts.services import set_membership
+
+        set_membership(None, concept, person, MembershipRole.core_team)
+        db.session.commit()
+    return person
+
+
+def outcome(response) -> int | str:
+    if response.status_code == 302:
+        return LOGIN if urlsplit(response.location).path == "/login" else DONE
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, role, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ideation.curation.clustering", fake_engine())
+    challenge = factories.make_challenge("open")
+    concept = factories.make_challenge("concept", published=False)
+    other = factories.make_challenge("ander")
+    builder = quick_user("core_team", challenge)
+    ideas = [make_idea(quick_user(), challenge, title=f"Idee {n}") for n in range(4)]
+    a = services.create_cluster(builder, challenge, "A")
+    b = services.create_cluster(builder, challenge, "B")
+    foreign = services.create_cluster(quick_user("core_team", other), other, "Elders")
+    services.move_ideas_to_cluster(builder, challenge, [ideas[3].id], b)
+    db.session.commit()
+    ids = {"a": a.id, "b": b.id, "foreign": foreign.id}
+    bodies = {
+        "edit": {"name": "A2", "summary": "", "state": "open"},
+        "no_name": {"name": "", "state": "open"},
+        "move": {"idea_ids": [ideas[0].id], "cluster": str(a.id)},
+        "new": {"idea_ids": [ideas[1].id], "name": "Nieuw"},
+        "empty": {},
+        "accept": {"prefix": "s0", "s0-name": "Voorstel", "s0-idea_ids": [ideas[2].id]},
+        "split": {"idea_ids": [ideas[0].id], "new_name": "Apart"},
+        "merge": {"into": a.id},
+    }
+    person = make_person(role, challenge, concept, other)
+    if person is not None:
+        assert client.login(person).status_code == 302
+
+    column = ROLES.index(role)
+    expected, actual = {}, {}
+    for method, path, body, statuses in MATRIX:
+        url = path.format(**ids)
+        response = client.get(url) if method == "GET" else client.post_form(url, bodies[body])
+        key = f"{method} {path} {body or ''}"
+        expected[key], actual[key] = statuses[column], outcome(response)
+
+    assert actual == expected
+    db.session.expire_all()
+    clusters = {c.name: c for c in db.session.scalars(db.select(Cluster))}
+    placed = [clusters_name(clusters, idea.cluster_id) for idea in ideas]
+    if role in ("core_team", "admin"):
+        # move then split; new cluster then undo; suggestion accepted; merge then unmerge
+        assert placed == ["Apart", None, "Voorstel", "B"]
+        assert clusters["B"].merged_into_id is None and "A2" in clusters
+    else:
+        assert placed == [None, None, None, "B"] and set(clusters) == {"A", "B", "Elders"}
+
+
+def clusters_name(clusters, cluster_id):
+    return next((name for name, c in clusters.items() if c.id == cluster_id), None)
