@@ -81,3 +81,11 @@ class AcceptSuggestionForm(FlaskForm):
         DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
     idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
+
+
+class MergeIdeaForm(FlaskForm):
+    """Merge the idea in the URL into the idea ``kept_id``; ``next`` is where to go back to."""
+
+    kept_id = IntegerField(validators=[
+        DataRequired(message=_l("Choose the idea to keep."))])
+    next = HiddenField()

@@ -325,10 +325,11 @@ def board_ideas(challenge: Challenge, *, theme_id: int | None = None, text: str 
                 per_page: int = BOARD_PER_PAGE) -> BoardPage:
     """One page of the board's idea column: a count and a page query, themes joined in.
 
-    Published ideas only: hidden, pending and withdrawn ideas never reach the board.
+    Published ideas only: hidden, pending, withdrawn and merged ideas never reach the board.
     """
     conditions: list[ColumnElement[bool]] = [Idea.challenge_id == challenge.id,
-                                             Idea.status == IdeaStatus.published]
+                                             Idea.status == IdeaStatus.published,
+                                             Idea.merged_into_id.is_(None)]
     if unclustered_only:
         conditions.append(Idea.cluster_id.is_(None))
     if theme_id:
@@ -368,6 +369,7 @@ def board_clusters(challenge: Challenge) -> list[ClusterCard]:
         ideas = db.session.scalars(
             select(Idea).where(Idea.challenge_id == challenge.id,
                                Idea.status == IdeaStatus.published,
+                               Idea.merged_into_id.is_(None),
                                Idea.cluster_id.is_not(None))
             .options(joinedload(Idea.theme)).order_by(Idea.title, Idea.id)
         ).all()
@@ -404,7 +406,7 @@ def member_counts(challenge: Challenge, cluster_ids: Iterable[int] | None = None
     """Published ideas per cluster, in one grouped query."""
     query = (select(Idea.cluster_id, func.count(Idea.id))
              .where(Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published,
-                    Idea.cluster_id.is_not(None))
+                    Idea.merged_into_id.is_(None), Idea.cluster_id.is_not(None))
              .group_by(Idea.cluster_id))
     if cluster_ids is not None:
         query = query.where(Idea.cluster_id.in_(list(cluster_ids)))

@@ -26,19 +26,22 @@ from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.security import safe_next
-from ideation.curation import services
+from ideation.curation import duplicates, services
 from ideation.curation.forms import (
     STATE_LABELS,
     AcceptSuggestionForm,
     BoardFilterForm,
     ClusterForm,
     MergeForm,
+    MergeIdeaForm,
     MoveForm,
     SplitForm,
     SuggestForm,
 )
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
+from ideation.ideas import services as idea_services
+from ideation.ideas.models import Idea
 
 bp = Blueprint("curation", __name__)
 
@@ -47,6 +50,19 @@ bp = Blueprint("curation", __name__)
 def published_clusters(challenge: Challenge) -> list[tuple[Cluster, int]]:
     """For the public challenge page: published clusters and their number of ideas."""
     return services.public_clusters(challenge)
+
+
+@bp.app_template_global()
+def merged_into(idea: Idea) -> Idea | None:
+    """For the idea page: the idea this one is merged into, when the viewer may see it."""
+    kept = duplicates.merged_into(idea)
+    return kept if kept is not None and idea_services.visible_to(current_user, kept) else None
+
+
+@bp.app_template_global()
+def credited_authors(kept: Idea) -> list[Idea]:
+    """For the idea page: the ideas merged into ``kept``, whose authors are credited."""
+    return duplicates.credited_authors(kept)
 
 
 @bp.context_processor
@@ -356,3 +372,75 @@ def split(slug: str, cluster_id: int) -> Response:
                 lambda: services.split_cluster(_me(), item, form.idea_ids.data,
                                                form.new_name.data),
                 _("The selected ideas are in a new cluster now."))
+
+
+# --- near duplicates -----------------------------------------------------------------------------
+
+
+def _get_idea(challenge: Challenge, idea_id: int) -> Idea:
+    idea = idea_services.get_idea(challenge, idea_id)
+    if idea is None:
+        abort(404)
+    return idea
+
+
+def _duplicates_url(challenge: Challenge) -> str:
+    return url_for("curation.duplicates_list", slug=challenge.slug)
+
+
+@bp.get("/c/<slug>/board/duplicates")
+def duplicates_list(slug: str) -> str:
+    challenge = get_challenge(slug, manage=True)
+    pairs = duplicates.duplicate_pairs(_me(), challenge)
+    return render_template(
+        "curation/duplicates.html", challenge=challenge, pairs=pairs,
+        merge_form=MergeIdeaForm(formdata=None), next=request.full_path,
+        verdict=check(challenge, Action.curate), shows_author_to=idea_services.shows_author_to,
+    )
+
+
+@bp.post("/c/<slug>/ideas/<int:idea_id>/merge")
+def merge_idea(slug: str, idea_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    duplicate = _get_idea(challenge, idea_id)
+    form = MergeIdeaForm()
+    back = redirect(safe_next(form.next.data, _duplicates_url(challenge)))
+    if not form.validate():
+        flash(_("Choose the idea to keep."), "error")
+        return back
+    kept = db.session.get(Idea, form.kept_id.data)
+    if kept is None:
+        abort(404)
+    try:
+        duplicates.merge_duplicate(_me(), duplicate, kept)
+    except PhaseClosed as closed:
+        db.session.rollback()
+        flash(closed.verdict.reason, "error")
+    except services.CurationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("“%(title)s” is merged into “%(kept)s”. You can undo this on the idea page.",
+                title=duplicate.title, kept=kept.title), "success")
+    return back
+
+
+@bp.post("/c/<slug>/ideas/<int:idea_id>/unmerge")
+def unmerge_idea(slug: str, idea_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    duplicate = _get_idea(challenge, idea_id)
+    if not EmptyForm().validate():
+        abort(400)
+    try:
+        duplicates.unmerge_duplicate(_me(), duplicate)
+    except PhaseClosed as closed:
+        db.session.rollback()
+        flash(closed.verdict.reason, "error")
+    except services.CurationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The merge is undone."), "success")
+    return redirect(url_for("ideas.show", slug=challenge.slug, idea_id=duplicate.id))

@@ -316,9 +316,31 @@ def has_supported(user: User | None, idea: Idea) -> bool:
 
 def _ensure_can_react(user: User, idea: Idea, action: Action) -> None:
     _ensure_citizen(user, idea.challenge)
-    if idea.status is not IdeaStatus.published:
+    # A merged duplicate points to the idea it was merged into; reactions belong there.
+    if idea.status is not IdeaStatus.published or idea.merged_into_id is not None:
         raise PermissionDenied()
     ensure_allowed(idea.challenge, action)
+
+
+def count_supporters(idea: Idea) -> int:
+    """Distinct people who support ``idea`` or an idea merged into it (counted once)."""
+    merged = select(Idea.id).where(Idea.merged_into_id == idea.id)
+    return db.session.scalar(
+        select(func.count(func.distinct(Support.user_id)))
+        .where(or_(Support.idea_id == idea.id, Support.idea_id.in_(merged)))
+    ) or 0
+
+
+def _update_support_count(idea: Idea, change: int) -> None:
+    has_merged = db.session.scalar(
+        select(Idea.id).where(Idea.merged_into_id == idea.id).limit(1)
+    )
+    if has_merged is None:
+        # An SQL increment, so two people supporting at once both count.
+        idea.support_count = Idea.support_count + change
+    else:
+        db.session.flush()
+        idea.support_count = count_supporters(idea)
 
 
 def support(user: User, idea: Idea) -> bool:
@@ -331,8 +353,7 @@ def support(user: User, idea: Idea) -> bool:
             db.session.add(Support(idea_id=idea.id, user_id=user.id))
     except IntegrityError:
         return False
-    # An SQL increment, so two people supporting at once both count.
-    idea.support_count = Idea.support_count + 1
+    _update_support_count(idea, +1)
     db.session.flush()
     return True
 
@@ -346,7 +367,7 @@ def unsupport(user: User, idea: Idea) -> bool:
     if existing is None:
         return False
     db.session.delete(existing)
-    idea.support_count = Idea.support_count - 1
+    _update_support_count(idea, -1)
     db.session.flush()
     return True
 
@@ -482,11 +503,13 @@ def gallery(challenge: Challenge, viewer: User | None, *, theme_id: int | None =
             per_page: int = PER_PAGE) -> Page:
     """One page of ideas: a count and a page query, plus one query for all photos.
 
-    Without a status filter the gallery leaves withdrawn ideas out, also for the team.
+    Without a status filter the gallery leaves withdrawn ideas out, also for the team. Ideas
+    merged into another are never listed: the idea they are merged into stands for them.
     """
     if not can_view(viewer, challenge):
         return Page([], 1, per_page, 0)
-    conditions = [Idea.challenge_id == challenge.id, _visibility_clause(viewer, challenge)]
+    conditions = [Idea.challenge_id == challenge.id, _visibility_clause(viewer, challenge),
+                  Idea.merged_into_id.is_(None)]
     if status is not None:
         if not can_manage(viewer, challenge) and status is not IdeaStatus.published:
             conditions.append(false())
@@ -545,7 +568,8 @@ def image_for_key(key: str) -> IdeaImage | None:
 def count_published(challenge: Challenge) -> int:
     return db.session.scalar(
         select(func.count(Idea.id)).where(Idea.challenge_id == challenge.id,
-                                          Idea.status == IdeaStatus.published)
+                                          Idea.status == IdeaStatus.published,
+                                          Idea.merged_into_id.is_(None))
     ) or 0
 
 
