@@ -136,7 +136,8 @@ def _ideas_of(challenge: Challenge, idea_ids: Iterable[int]) -> list[Idea]:
         raise CurationError(_("Select one or more ideas first."), "idea_ids")
     ideas = list(db.session.scalars(
         select(Idea).where(Idea.id.in_(ids), Idea.challenge_id == challenge.id,
-                           Idea.status == IdeaStatus.published).order_by(Idea.id)
+                           Idea.status == IdeaStatus.published,
+                           Idea.merged_into_id.is_(None)).order_by(Idea.id)
     ))
     if len(ideas) != len(ids):
         raise CurationError(_("Some of the selected ideas cannot be found."), "idea_ids")
@@ -288,15 +289,77 @@ def accept_suggestion(actor: User, challenge: Challenge, name: str, summary: str
     """Make a cluster from a suggestion. Only ideas that are still unclustered go in: a
     suggestion never overrides what the core team did by hand."""
     _ensure_can_curate(actor, challenge)
-    ids = sorted({int(i) for i in idea_ids})
-    free = list(db.session.scalars(
-        select(Idea).where(Idea.id.in_(ids), Idea.challenge_id == challenge.id,
-                           Idea.status == IdeaStatus.published, Idea.cluster_id.is_(None))
-        .order_by(Idea.id)
-    )) if ids else []
+    free = _still_unclustered(challenge, idea_ids)
     cluster = create_cluster(actor, challenge, name, summary, from_suggestion=True)
     moved = _move(actor, challenge, free, cluster)
     return cluster, moved
+
+
+def _still_unclustered(challenge: Challenge, idea_ids: Iterable[int]) -> list[Idea]:
+    """The ideas among ``idea_ids`` that nobody has put in a cluster meanwhile."""
+    ids = sorted({int(i) for i in idea_ids})
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(Idea).where(Idea.id.in_(ids), Idea.challenge_id == challenge.id,
+                           Idea.status == IdeaStatus.published, Idea.merged_into_id.is_(None),
+                           Idea.cluster_id.is_(None))
+        .order_by(Idea.id)
+    ))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    idea: Idea
+    cluster: Cluster
+    similarity: float
+
+
+def suggest_assignments(actor: User, challenge: Challenge) -> list[Assignment]:
+    """For each unclustered idea, the existing cluster it fits best (if any fits), best first.
+
+    Nothing changes; the core team accepts the assignments it agrees with.
+    """
+    ensure_can_manage(actor, challenge)
+    from ideation.curation.clustering import assign_to_clusters
+
+    clusters = {card.cluster.id: card.cluster for card in board_clusters(challenge)}
+    texts: dict[int, list[str]] = {cluster_id: [] for cluster_id in clusters}
+    if clusters:
+        for cluster_id, title, description in db.session.execute(
+            select(Idea.cluster_id, Idea.title, Idea.description)
+            .where(Idea.cluster_id.in_(list(clusters)), Idea.status == IdeaStatus.published,
+                   Idea.merged_into_id.is_(None))
+        ):
+            texts[cluster_id].append(f"{title}\n{description}")
+    texts = {cluster_id: members for cluster_id, members in texts.items() if members}
+    unclustered = unclustered_documents(challenge)
+    if not texts or not unclustered:
+        return []
+    best = assign_to_clusters(unclustered, texts, challenge.language.value)
+    fitting = {idea_id: (cluster_id, similarity)
+               for idea_id, (cluster_id, similarity) in best.items() if cluster_id is not None}
+    ideas = {idea.id: idea for idea in ideas_by_id(fitting)}
+    found = [Assignment(ideas[idea_id], clusters[cluster_id], similarity)
+             for idea_id, (cluster_id, similarity) in fitting.items() if idea_id in ideas]
+    return sorted(found, key=lambda a: (-a.similarity, a.idea.id))
+
+
+def accept_assignments(actor: User, challenge: Challenge,
+                       pairs: Iterable[tuple[int, int]]) -> int:
+    """Move each idea into its chosen cluster, if it is still unclustered. Returns the number
+    of ideas moved; one audited move per cluster, so each can be undone."""
+    _ensure_can_curate(actor, challenge)
+    by_cluster: dict[int, list[int]] = {}
+    for idea_id, cluster_id in pairs:
+        by_cluster.setdefault(cluster_id, []).append(idea_id)
+    moved = 0
+    for cluster_id, idea_ids in sorted(by_cluster.items()):
+        cluster = get_cluster(challenge, cluster_id)
+        if cluster is None or cluster.merged_into_id is not None:
+            raise CurationError(_("Choose one of the clusters of this challenge."), "cluster")
+        moved += _move(actor, challenge, _still_unclustered(challenge, idea_ids), cluster)
+    return moved
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -396,7 +459,8 @@ def ideas_by_id(idea_ids: Iterable[int]) -> list[Idea]:
 
 def cluster_members(cluster: Cluster) -> list[Idea]:
     return list(db.session.scalars(
-        select(Idea).where(Idea.cluster_id == cluster.id, Idea.status == IdeaStatus.published)
+        select(Idea).where(Idea.cluster_id == cluster.id, Idea.status == IdeaStatus.published,
+                           Idea.merged_into_id.is_(None))
         .options(joinedload(Idea.theme)).order_by(Idea.title, Idea.id)
     ))
 
@@ -430,7 +494,7 @@ def unclustered_documents(challenge: Challenge) -> list[tuple[int, str]]:
     rows = db.session.execute(
         select(Idea.id, Idea.title, Idea.description)
         .where(Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published,
-               Idea.cluster_id.is_(None))
+               Idea.cluster_id.is_(None), Idea.merged_into_id.is_(None))
         .order_by(Idea.id)
     )
     return [(idea_id, f"{title}\n{description}") for idea_id, title, description in rows]

@@ -268,6 +268,54 @@ def accept_suggestion(slug: str) -> Response:
     return redirect(_board_url(challenge))
 
 
+# Cosine similarities of short texts are low; from this one a proposal is ticked by default.
+STRONG_ASSIGNMENT = 0.2
+
+
+@bp.post("/c/<slug>/board/assign")
+def assign(slug: str) -> str | Response:
+    """Propose an existing cluster for each unclustered idea that fits one (nothing stored)."""
+    challenge = get_challenge(slug, manage=True)
+    try:
+        assignments = services.suggest_assignments(_me(), challenge)
+    except ImportError:
+        flash(_("Suggestions are not available yet."), "error")
+        return redirect(_board_url(challenge))
+    return render_template("curation/assignments.html", challenge=challenge,
+                           assignments=assignments, form=EmptyForm(),
+                           strong=STRONG_ASSIGNMENT)
+
+
+def _pairs(values: list[str]) -> list[tuple[int, int]]:
+    pairs = []
+    for value in values:
+        idea_id, _sep, cluster_id = value.partition(":")
+        if idea_id.isdigit() and cluster_id.isdigit():
+            pairs.append((int(idea_id), int(cluster_id)))
+    return pairs
+
+
+@bp.post("/c/<slug>/board/assign/accept")
+def accept_assignments(slug: str) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    pairs = _pairs(request.form.getlist("assign"))
+    if not pairs:
+        flash(_("Select one or more ideas first."), "error")
+        return redirect(_board_url(challenge))
+    try:
+        moved = services.accept_assignments(_me(), challenge, pairs)
+    except PhaseClosed as closed:
+        flash(closed.verdict.reason, "error")
+        return redirect(_board_url(challenge))
+    except services.CurationError as error:
+        flash(str(error), "error")
+        return redirect(_board_url(challenge))
+    db.session.commit()
+    flash(ngettext("%(num)s idea is added to a cluster.", "%(num)s ideas are added to a cluster.",
+                   moved), "success")
+    return redirect(_board_url(challenge))
+
+
 # --- one cluster -------------------------------------------------------------------------------
 
 
