@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -252,20 +253,13 @@ def accept_suggestion(slug: str) -> Response:
     if not form.validate():
         flash(_("Give the cluster a name."), "error")
         return redirect(_board_url(challenge))
-    try:
-        cluster, moved = services.accept_suggestion(
-            _me(), challenge, form.name.data, form.summary.data or "", form.idea_ids.data)
-    except PhaseClosed as closed:
-        flash(closed.verdict.reason, "error")
-        return redirect(_board_url(challenge))
-    except services.CurationError as error:
-        flash(str(error), "error")
-        return redirect(_board_url(challenge))
-    db.session.commit()
-    flash(ngettext("The cluster “%(name)s” is made with %(num)s idea.",
-                   "The cluster “%(name)s” is made with %(num)s ideas.", moved,
-                   name=cluster.name), "success")
-    return redirect(_board_url(challenge))
+    return _attempt(
+        lambda: services.accept_suggestion(_me(), challenge, form.name.data,
+                                           form.summary.data or "", form.idea_ids.data),
+        lambda made: ngettext("The cluster “%(name)s” is made with %(num)s idea.",
+                              "The cluster “%(name)s” is made with %(num)s ideas.", made[1],
+                              name=made[0].name),
+        redirect(_board_url(challenge)))
 
 
 # Cosine similarities of short texts are low; from this one a proposal is ticked by default.
@@ -302,18 +296,11 @@ def accept_assignments(slug: str) -> Response:
     if not pairs:
         flash(_("Select one or more ideas first."), "error")
         return redirect(_board_url(challenge))
-    try:
-        moved = services.accept_assignments(_me(), challenge, pairs)
-    except PhaseClosed as closed:
-        flash(closed.verdict.reason, "error")
-        return redirect(_board_url(challenge))
-    except services.CurationError as error:
-        flash(str(error), "error")
-        return redirect(_board_url(challenge))
-    db.session.commit()
-    flash(ngettext("%(num)s idea is added to a cluster.", "%(num)s ideas are added to a cluster.",
-                   moved), "success")
-    return redirect(_board_url(challenge))
+    return _attempt(
+        lambda: services.accept_assignments(_me(), challenge, pairs),
+        lambda moved: ngettext("%(num)s idea is added to a cluster.",
+                               "%(num)s ideas are added to a cluster.", moved),
+        redirect(_board_url(challenge)))
 
 
 # --- one cluster -------------------------------------------------------------------------------
@@ -367,10 +354,11 @@ def cluster(slug: str, cluster_id: int) -> tuple[str, int] | Response:
     return redirect(_cluster_url(item))
 
 
-def _run(challenge: Challenge, item: Cluster, change: Any, done: str) -> Response:
-    """Run one cluster change; flash the outcome and go back to the cluster page."""
+def _attempt(change: Callable[[], Any], done: str | Callable[[Any], str],
+             back: Response) -> Response:
+    """Run one curation change: commit and say what happened, or roll back and say why not."""
     try:
-        change()
+        result = change()
     except PhaseClosed as closed:
         db.session.rollback()
         flash(closed.verdict.reason, "error")
@@ -379,8 +367,8 @@ def _run(challenge: Challenge, item: Cluster, change: Any, done: str) -> Respons
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(done, "success")
-    return redirect(_cluster_url(item))
+        flash(done(result) if callable(done) else done, "success")
+    return back
 
 
 @bp.post("/c/<slug>/clusters/<int:cluster_id>/merge")
@@ -393,9 +381,9 @@ def merge(slug: str, cluster_id: int) -> Response:
         flash(_("Choose a cluster."), "error")
         return redirect(_cluster_url(item))
     keep = _get_cluster(challenge, form.into.data)
-    return _run(challenge, item, lambda: services.merge_clusters(_me(), keep, item),
-                _("The cluster is merged into “%(name)s”. You can undo this here.",
-                  name=keep.name))
+    return _attempt(lambda: services.merge_clusters(_me(), keep, item),
+                    _("The cluster is merged into “%(name)s”. You can undo this here.",
+                      name=keep.name), redirect(_cluster_url(item)))
 
 
 @bp.post("/c/<slug>/clusters/<int:cluster_id>/unmerge")
@@ -404,8 +392,8 @@ def unmerge(slug: str, cluster_id: int) -> Response:
     item = _get_cluster(challenge, cluster_id)
     if not EmptyForm().validate():
         abort(400)
-    return _run(challenge, item, lambda: services.unmerge(_me(), item),
-                _("The merge is undone."))
+    return _attempt(lambda: services.unmerge(_me(), item), _("The merge is undone."),
+                    redirect(_cluster_url(item)))
 
 
 @bp.post("/c/<slug>/clusters/<int:cluster_id>/split")
@@ -416,10 +404,10 @@ def split(slug: str, cluster_id: int) -> Response:
     if not form.validate():
         flash(_("Select ideas and give the new cluster a name."), "error")
         return redirect(_cluster_url(item))
-    return _run(challenge, item,
-                lambda: services.split_cluster(_me(), item, form.idea_ids.data,
-                                               form.new_name.data),
-                _("The selected ideas are in a new cluster now."))
+    return _attempt(lambda: services.split_cluster(_me(), item, form.idea_ids.data,
+                                                   form.new_name.data),
+                    _("The selected ideas are in a new cluster now."),
+                    redirect(_cluster_url(item)))
 
 
 # --- near duplicates -----------------------------------------------------------------------------
@@ -459,19 +447,10 @@ def merge_idea(slug: str, idea_id: int) -> Response:
     kept = db.session.get(Idea, form.kept_id.data)
     if kept is None:
         abort(404)
-    try:
-        duplicates.merge_duplicate(_me(), duplicate, kept)
-    except PhaseClosed as closed:
-        db.session.rollback()
-        flash(closed.verdict.reason, "error")
-    except services.CurationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("“%(title)s” is merged into “%(kept)s”. You can undo this on the idea page.",
-                title=duplicate.title, kept=kept.title), "success")
-    return back
+    return _attempt(
+        lambda: duplicates.merge_duplicate(_me(), duplicate, kept),
+        _("“%(title)s” is merged into “%(kept)s”. You can undo this on the idea page.",
+          title=duplicate.title, kept=kept.title), back)
 
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/unmerge")
@@ -480,15 +459,6 @@ def unmerge_idea(slug: str, idea_id: int) -> Response:
     duplicate = _get_idea(challenge, idea_id)
     if not EmptyForm().validate():
         abort(400)
-    try:
-        duplicates.unmerge_duplicate(_me(), duplicate)
-    except PhaseClosed as closed:
-        db.session.rollback()
-        flash(closed.verdict.reason, "error")
-    except services.CurationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The merge is undone."), "success")
-    return redirect(url_for("ideas.show", slug=challenge.slug, idea_id=duplicate.id))
+    return _attempt(lambda: duplicates.unmerge_duplicate(_me(), duplicate),
+                    _("The merge is undone."),
+                    redirect(url_for("ideas.show", slug=challenge.slug, idea_id=duplicate.id)))
