@@ -19,6 +19,7 @@ from ideation.accounts import services
 from ideation.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import current_language
+from ideation.core.permissions import acting_user
 from ideation.core.security import public, safe_next
 from ideation.extensions import db, limiter
 
@@ -113,7 +114,7 @@ def change_password() -> str | Response:
         else:
             db.session.commit()
             # The session token changed: log this session in again so only the others end.
-            login_user(current_user._get_current_object())
+            login_user(acting_user())
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)

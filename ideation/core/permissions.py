@@ -60,6 +60,11 @@ def ensure_can_manage(user: User | None, challenge: Challenge) -> None:
         raise PermissionDenied()
 
 
+def acting_user() -> User:
+    """The logged-in user as a model instance, to hand to services (not Flask-Login's proxy)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
 def admin_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:

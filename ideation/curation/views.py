@@ -21,11 +21,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ideation.accounts.models import User
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
+from ideation.core.permissions import acting_user
 from ideation.core.security import safe_next
 from ideation.curation import duplicates, services
 from ideation.curation.forms import (
@@ -69,10 +69,6 @@ def credited_authors(kept: Idea) -> list[Idea]:
 @bp.context_processor
 def labels() -> dict[str, Any]:
     return {"CLUSTER_STATE_LABELS": STATE_LABELS}
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 def _wants_json() -> bool:
@@ -155,7 +151,8 @@ def move(slug: str) -> Response | tuple[Response, int]:
                                form, 422)
         cluster = _get_cluster(challenge, int(choice))
     try:
-        moved = services.move_ideas_to_cluster(_me(), challenge, form.idea_ids.data, cluster)
+        moved = services.move_ideas_to_cluster(acting_user(), challenge, form.idea_ids.data,
+                                               cluster)
     except PhaseClosed as closed:
         return _move_reply(challenge, closed.verdict.reason or "", False, form, 409)
     except services.CurationError as error:
@@ -179,10 +176,10 @@ def new_cluster(slug: str) -> Response | tuple[Response, int]:
         flash(_("Give the cluster a name."), "error")
         return _back(challenge, form)
     try:
-        cluster = services.create_cluster(_me(), challenge, form.name.data or "")
+        cluster = services.create_cluster(acting_user(), challenge, form.name.data or "")
         moved = 0
         if form.idea_ids.data:
-            moved = services.move_ideas_to_cluster(_me(), challenge, form.idea_ids.data,
+            moved = services.move_ideas_to_cluster(acting_user(), challenge, form.idea_ids.data,
                                                    cluster)
     except PhaseClosed as closed:
         flash(closed.verdict.reason, "error")
@@ -204,7 +201,7 @@ def undo_move(slug: str) -> Response:
     if not EmptyForm().validate():
         abort(400)
     try:
-        restored = services.undo_last_move(_me(), challenge)
+        restored = services.undo_last_move(acting_user(), challenge)
     except PhaseClosed as closed:
         flash(closed.verdict.reason, "error")
     except services.CurationError as error:
@@ -254,7 +251,7 @@ def accept_suggestion(slug: str) -> Response:
         flash(_("Give the cluster a name."), "error")
         return redirect(_board_url(challenge))
     return _attempt(
-        lambda: services.accept_suggestion(_me(), challenge, form.name.data,
+        lambda: services.accept_suggestion(acting_user(), challenge, form.name.data,
                                            form.summary.data or "", form.idea_ids.data),
         lambda made: ngettext("The cluster “%(name)s” is made with %(num)s idea.",
                               "The cluster “%(name)s” is made with %(num)s ideas.", made[1],
@@ -271,7 +268,7 @@ def assign(slug: str) -> str | Response:
     """Propose an existing cluster for each unclustered idea that fits one (nothing stored)."""
     challenge = get_challenge(slug, manage=True)
     try:
-        assignments = services.suggest_assignments(_me(), challenge)
+        assignments = services.suggest_assignments(acting_user(), challenge)
     except ImportError:
         flash(_("Suggestions are not available yet."), "error")
         return redirect(_board_url(challenge))
@@ -297,7 +294,7 @@ def accept_assignments(slug: str) -> Response:
         flash(_("Select one or more ideas first."), "error")
         return redirect(_board_url(challenge))
     return _attempt(
-        lambda: services.accept_assignments(_me(), challenge, pairs),
+        lambda: services.accept_assignments(acting_user(), challenge, pairs),
         lambda moved: ngettext("%(num)s idea is added to a cluster.",
                                "%(num)s ideas are added to a cluster.", moved),
         redirect(_board_url(challenge)))
@@ -338,9 +335,9 @@ def cluster(slug: str, cluster_id: int) -> tuple[str, int] | Response:
     if not form.validate():
         return _render_cluster(challenge, item, 422, form)
     try:
-        services.edit_cluster(_me(), item, form.name.data, form.summary.data or "")
-        services.set_state(_me(), item, ClusterState(form.state.data))
-        services.set_published(_me(), item, bool(form.is_published.data))
+        services.edit_cluster(acting_user(), item, form.name.data, form.summary.data or "")
+        services.set_state(acting_user(), item, ClusterState(form.state.data))
+        services.set_published(acting_user(), item, bool(form.is_published.data))
     except PhaseClosed as closed:
         db.session.rollback()
         form.form_errors.append(closed.verdict.reason)
@@ -381,7 +378,7 @@ def merge(slug: str, cluster_id: int) -> Response:
         flash(_("Choose a cluster."), "error")
         return redirect(_cluster_url(item))
     keep = _get_cluster(challenge, form.into.data)
-    return _attempt(lambda: services.merge_clusters(_me(), keep, item),
+    return _attempt(lambda: services.merge_clusters(acting_user(), keep, item),
                     _("The cluster is merged into “%(name)s”. You can undo this here.",
                       name=keep.name), redirect(_cluster_url(item)))
 
@@ -392,7 +389,7 @@ def unmerge(slug: str, cluster_id: int) -> Response:
     item = _get_cluster(challenge, cluster_id)
     if not EmptyForm().validate():
         abort(400)
-    return _attempt(lambda: services.unmerge(_me(), item), _("The merge is undone."),
+    return _attempt(lambda: services.unmerge(acting_user(), item), _("The merge is undone."),
                     redirect(_cluster_url(item)))
 
 
@@ -404,7 +401,7 @@ def split(slug: str, cluster_id: int) -> Response:
     if not form.validate():
         flash(_("Select ideas and give the new cluster a name."), "error")
         return redirect(_cluster_url(item))
-    return _attempt(lambda: services.split_cluster(_me(), item, form.idea_ids.data,
+    return _attempt(lambda: services.split_cluster(acting_user(), item, form.idea_ids.data,
                                                    form.new_name.data),
                     _("The selected ideas are in a new cluster now."),
                     redirect(_cluster_url(item)))
@@ -427,7 +424,7 @@ def _duplicates_url(challenge: Challenge) -> str:
 @bp.get("/c/<slug>/board/duplicates")
 def duplicates_list(slug: str) -> str:
     challenge = get_challenge(slug, manage=True)
-    pairs = duplicates.duplicate_pairs(_me(), challenge)
+    pairs = duplicates.duplicate_pairs(acting_user(), challenge)
     return render_template(
         "curation/duplicates.html", challenge=challenge, pairs=pairs,
         merge_form=MergeIdeaForm(formdata=None), next=request.full_path,
@@ -448,7 +445,7 @@ def merge_idea(slug: str, idea_id: int) -> Response:
     if kept is None:
         abort(404)
     return _attempt(
-        lambda: duplicates.merge_duplicate(_me(), duplicate, kept),
+        lambda: duplicates.merge_duplicate(acting_user(), duplicate, kept),
         _("“%(title)s” is merged into “%(kept)s”. You can undo this on the idea page.",
           title=duplicate.title, kept=kept.title), back)
 
@@ -459,6 +456,6 @@ def unmerge_idea(slug: str, idea_id: int) -> Response:
     duplicate = _get_idea(challenge, idea_id)
     if not EmptyForm().validate():
         abort(400)
-    return _attempt(lambda: duplicates.unmerge_duplicate(_me(), duplicate),
+    return _attempt(lambda: duplicates.unmerge_duplicate(acting_user(), duplicate),
                     _("The merge is undone."),
                     redirect(url_for("ideas.show", slug=challenge.slug, idea_id=duplicate.id)))

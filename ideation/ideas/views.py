@@ -23,12 +23,11 @@ from flask_login import current_user
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
-from ideation.accounts.models import User
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
-from ideation.core.permissions import can_manage
+from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import per_user, public
 from ideation.extensions import db, limiter
 from ideation.ideas import (
@@ -77,11 +76,7 @@ def labels() -> dict[str, Any]:
             "shows_author_to": services.shows_author_to}
 
 
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
-
-def _load(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
+def get_visible_idea(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
     """The challenge and idea, or 404 when either is not visible to the current user."""
     challenge = get_challenge(slug)
     idea = services.get_idea(challenge, idea_id)
@@ -195,7 +190,7 @@ def new(slug: str) -> str | Response | tuple[str, int]:
             return render_template("ideas/new.html", **context)
     if form.validate_on_submit():
         try:
-            idea = services.submit_idea(_me(), challenge, form.data,
+            idea = services.submit_idea(acting_user(), challenge, form.data,
                                         request.files.getlist("photos"))
         except services.IdeaError as error:
             db.session.rollback()
@@ -214,7 +209,7 @@ def new(slug: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/c/<slug>/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
 def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
-    challenge, idea = _load(slug, idea_id)
+    challenge, idea = get_visible_idea(slug, idea_id)
     if not services.can_edit(current_user, idea):
         abort(403)
     verdict = check(challenge, Action.edit_idea)
@@ -226,7 +221,7 @@ def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
                                verdict=verdict), status
     if form.validate_on_submit():
         try:
-            services.edit_idea(_me(), idea, form.data)
+            services.edit_idea(acting_user(), idea, form.data)
         except services.IdeaError as error:
             _attach_error(form, error)
         else:
@@ -240,10 +235,10 @@ def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/withdraw")
 def withdraw(slug: str, idea_id: int) -> Response:
-    _challenge, idea = _load(slug, idea_id)
+    _challenge, idea = get_visible_idea(slug, idea_id)
     if not EmptyForm().validate():
         abort(400)
-    services.withdraw_idea(_me(), idea)
+    services.withdraw_idea(acting_user(), idea)
     db.session.commit()
     flash(_("Your idea is withdrawn. Only you and the core team can still see it."), "success")
     return redirect(url_for("ideas.mine"))
@@ -251,7 +246,7 @@ def withdraw(slug: str, idea_id: int) -> Response:
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/moderate")
 def moderate(slug: str, idea_id: int) -> Response:
-    _challenge, idea = _load(slug, idea_id)
+    _challenge, idea = get_visible_idea(slug, idea_id)
     form = ModerationForm()
     if not can_manage(current_user, idea.challenge):
         abort(403)
@@ -262,7 +257,7 @@ def moderate(slug: str, idea_id: int) -> Response:
             action = "restore" if idea.status is IdeaStatus.hidden else "publish"
         try:
             # The same decision as in the moderation queue, so open reports are resolved too.
-            moderation.decide_on_idea(_me(), idea, action, form.reason.data)
+            moderation.decide_on_idea(acting_user(), idea, action, form.reason.data)
         except (services.IdeaError, moderation.ModerationError) as error:
             flash(str(error), "error")
         else:
@@ -280,7 +275,8 @@ def settings(slug: str) -> str | Response:
     current = services.settings_for(challenge)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        services.update_settings(_me(), challenge, is_premoderated=form.is_premoderated.data,
+        services.update_settings(acting_user(), challenge,
+                                 is_premoderated=form.is_premoderated.data,
                                  allows_anonymous=form.allows_anonymous.data)
         db.session.commit()
         flash(_("The settings are saved."), "success")
@@ -294,7 +290,7 @@ def settings(slug: str) -> str | Response:
 @bp.get("/c/<slug>/ideas/<int:idea_id>")
 @public
 def show(slug: str, idea_id: int) -> str:
-    challenge, idea = _load(slug, idea_id)
+    challenge, idea = get_visible_idea(slug, idea_id)
     moderation_form = ModerationForm(formdata=None, status=(
         "hidden" if idea.status is IdeaStatus.hidden else "published"),
         reason=idea.hidden_reason or "")
@@ -318,11 +314,11 @@ def show(slug: str, idea_id: int) -> str:
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/support")
 def toggle_support(slug: str, idea_id: int) -> Response:
-    _challenge, idea = _load(slug, idea_id)
+    _challenge, idea = get_visible_idea(slug, idea_id)
     if not EmptyForm().validate():
         abort(400)
     try:
-        now_supported = services.toggle_support(_me(), idea)
+        now_supported = services.toggle_support(acting_user(), idea)
     except PhaseClosed as closed:
         flash(closed.verdict.reason, "error")
     else:
@@ -335,7 +331,7 @@ def toggle_support(slug: str, idea_id: int) -> Response:
 @bp.post("/c/<slug>/ideas/<int:idea_id>/comments")
 @limiter.limit(lambda: current_app.config["IDEATION_COMMENT_RATE_LIMIT"], key_func=per_user)
 def add_comment(slug: str, idea_id: int) -> Response:
-    _challenge, idea = _load(slug, idea_id)
+    _challenge, idea = get_visible_idea(slug, idea_id)
     form = CommentForm()
     if not form.validate():
         for errors in form.errors.values():
@@ -345,7 +341,7 @@ def add_comment(slug: str, idea_id: int) -> Response:
     if form.parent_id.data and form.parent_id.data.isdigit():
         parent = db.session.get(Comment, int(form.parent_id.data))
     try:
-        new_comment = services.comment(_me(), idea, form.body.data, parent)
+        new_comment = services.comment(acting_user(), idea, form.body.data, parent)
     except PhaseClosed as closed:
         flash(closed.verdict.reason, "error")
         return _detail(idea)
@@ -361,7 +357,7 @@ def add_comment(slug: str, idea_id: int) -> Response:
 @bp.route("/c/<slug>/ideas/<int:idea_id>/comments/<int:comment_id>/edit",
           methods=["GET", "POST"])
 def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | tuple[str, int]:
-    challenge, idea = _load(slug, idea_id)
+    challenge, idea = get_visible_idea(slug, idea_id)
     item = db.session.get(Comment, comment_id)
     if item is None or item.idea_id != idea.id:
         abort(404)
@@ -370,7 +366,7 @@ def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | t
     form = CommentForm(obj=item)
     if form.validate_on_submit():
         try:
-            services.edit_comment(_me(), item, form.body.data)
+            services.edit_comment(acting_user(), item, form.body.data)
         except PhaseClosed as closed:
             form.body.errors = [*form.body.errors, closed.verdict.reason]
         except services.IdeaError as error:
@@ -412,5 +408,5 @@ def media(key: str, variant: str) -> Response:
 
 @bp.get("/my/ideas")
 def mine() -> str:
-    return render_template("ideas/mine.html", items=services.my_ideas(_me()),
+    return render_template("ideas/mine.html", items=services.my_ideas(acting_user()),
                            button_form=EmptyForm())

@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ideation.accounts.models import User
 from ideation.challenges.models import Challenge
 from ideation.challenges.views import get_challenge
-from ideation.core.permissions import PermissionDenied, can_manage
+from ideation.core.permissions import PermissionDenied, acting_user, can_manage
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Comment, CommentStatus, Idea
+from ideation.ideas.views import get_visible_idea
 from ideation.moderation import services
 from ideation.moderation.forms import CommentDecisionForm, DecisionForm, DismissForm, ReportForm
 from ideation.moderation.models import Report
@@ -30,10 +30,6 @@ DONE_MESSAGES = {
     "hide": _l("It is hidden. The author can read your reason."),
     "restore": _l("It is shown again."),
 }
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 def _tab(value: str | None) -> str:
@@ -70,7 +66,7 @@ def hidden_comment_reasons(threads: list[idea_services.Thread]) -> dict[int, str
 def render_queue(challenge: Challenge, tab: str, *, failed: dict[tuple[str, int], Any] | None
                  = None, status: int = 200) -> tuple[str, int]:
     """The queue page; a decision form that failed is passed in so its error and text stay."""
-    queue = services.moderation_queue(_me(), challenge, tab,
+    queue = services.moderation_queue(acting_user(), challenge, tab,
                                       request.args.get("page", 1, type=int))
     return render_template(
         "moderation/queue.html", challenge=challenge, queue=queue, tab_labels=TAB_LABELS,
@@ -94,7 +90,7 @@ def _decide(challenge: Challenge, form: DecisionForm, kind: str, item: Idea | Co
     tab = _tab(form.tab.data)
     if form.validate():
         try:
-            decide(_me(), item, form.action.data, form.reason.data)
+            decide(acting_user(), item, form.action.data, form.reason.data)
         except idea_services.IdeaError as error:
             db.session.rollback()
             _attach_error(form, error)
@@ -133,7 +129,7 @@ def dismiss(slug: str, report_id: int) -> Response:
     form = DismissForm()
     if not form.validate():
         abort(400)
-    services.dismiss_report(_me(), report)
+    services.dismiss_report(acting_user(), report)
     db.session.commit()
     flash(_("The reports are dismissed. The item stays as it is."), "success")
     return _back_to_queue(challenge, form.tab.data or "reported")
@@ -142,21 +138,13 @@ def dismiss(slug: str, report_id: int) -> Response:
 # --- reporting ------------------------------------------------------------------------------
 
 
-def _visible_idea(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
-    challenge = get_challenge(slug)
-    idea = idea_services.get_idea(challenge, idea_id)
-    if idea is None or not idea_services.visible_to(current_user, idea):
-        abort(404)
-    return challenge, idea
-
-
 def _report_page(challenge: Challenge, idea: Idea, item: Idea | Comment,
                  report: Any) -> Response | tuple[str, int]:
     """GET shows the form; POST files the report, thanks and goes back to the idea."""
     anchor = f"comment-{item.id}" if isinstance(item, Comment) else None
     back = url_for("ideas.show", slug=challenge.slug, idea_id=idea.id, _anchor=anchor)
     try:
-        services.check_can_report(_me(), item)
+        services.check_can_report(acting_user(), item)
     except PermissionDenied:
         abort(404)  # only public items can be reported; do not tell what else exists
     except services.ModerationError as refusal:
@@ -165,7 +153,7 @@ def _report_page(challenge: Challenge, idea: Idea, item: Idea | Comment,
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            report(_me(), item, form.reason.data)
+            report(acting_user(), item, form.reason.data)
         except services.ModerationError as error:
             db.session.rollback()
             if error.field is None:  # a double click: the first report went in
@@ -184,14 +172,14 @@ def _report_page(challenge: Challenge, idea: Idea, item: Idea | Comment,
 
 @bp.route("/c/<slug>/ideas/<int:idea_id>/report", methods=["GET", "POST"])
 def report_idea(slug: str, idea_id: int) -> Response | tuple[str, int]:
-    challenge, idea = _visible_idea(slug, idea_id)
+    challenge, idea = get_visible_idea(slug, idea_id)
     return _report_page(challenge, idea, idea, services.report_idea)
 
 
 @bp.route("/c/<slug>/ideas/<int:idea_id>/comments/<int:comment_id>/report",
           methods=["GET", "POST"])
 def report_comment(slug: str, idea_id: int, comment_id: int) -> Response | tuple[str, int]:
-    challenge, idea = _visible_idea(slug, idea_id)
+    challenge, idea = get_visible_idea(slug, idea_id)
     item = db.session.get(Comment, comment_id)
     if item is None or item.idea_id != idea.id:
         abort(404)

@@ -23,16 +23,6 @@ MONEY = [
 
 
 @pytest.fixture
-def challenge(app):
-    return factories.make_challenge(slug="scheiden")
-
-
-@pytest.fixture
-def core(challenge):
-    return quick_user("core_team", challenge)
-
-
-@pytest.fixture
 def board(challenge, core):
     """Two clusters by hand, a loose idea for each, and one that fits neither."""
     author = quick_user()

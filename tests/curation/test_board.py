@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import types
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -12,22 +11,13 @@ import pytest
 from ideation.challenges.services import progress_funnel
 from ideation.core.db import utcnow
 from ideation.curation import services
+from ideation.curation.clustering import Suggestion
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Idea, IdeaStatus
 from tests import factories
 from tests.ideas.conftest import counted_queries, make_idea, quick_user
-
-
-@pytest.fixture
-def challenge(app):
-    return factories.make_challenge(slug="scheiden")
-
-
-@pytest.fixture
-def core(challenge):
-    return quick_user("core_team", challenge)
 
 
 @pytest.fixture
@@ -260,16 +250,6 @@ def test_core_team_sees_the_board_link_on_the_challenge_page(client, challenge, 
         as_text=True)
 
 
-@dataclass
-class FakeSuggestion:
-    label: int
-    name: str
-    terms: list[str]
-    member_ids: list[int]
-    representative_ids: list[int]
-    cohesion: float
-
-
 @pytest.fixture
 def fixed_engine(monkeypatch):
     """The clustering engine replaced by one that suggests every given idea as one group."""
@@ -278,7 +258,7 @@ def fixed_engine(monkeypatch):
     def suggest_clusters(docs, language, k=None, *, seed=0):
         seen["docs"], seen["language"], seen["k"] = list(docs), language, k
         ids = [idea_id for idea_id, _text in docs]
-        return [FakeSuggestion(0, "loket, hulp", ["loket", "hulp"], ids, ids[:1], 0.5)]
+        return [Suggestion(0, "loket, hulp", ["loket", "hulp"], ids, ids[:1], 0.5)]
 
     module = types.ModuleType("ideation.curation.clustering")
     module.suggest_clusters = suggest_clusters

@@ -21,16 +21,6 @@ from tests.ideas.conftest import make_idea, quick_user
 
 
 @pytest.fixture
-def challenge(app):
-    return factories.make_challenge(slug="scheiden")
-
-
-@pytest.fixture
-def core(challenge):
-    return quick_user("core_team", challenge)
-
-
-@pytest.fixture
 def ideas(challenge):
     author = quick_user()
     return [make_idea(author, challenge, title=f"Idee {n}") for n in range(5)]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 import types
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
 
 from ideation.curation import services
+from ideation.curation.clustering import Suggestion
 from ideation.curation.models import Cluster
 from ideation.extensions import db
 from tests import factories
@@ -48,20 +48,10 @@ MATRIX = [
 # fmt: on
 
 
-@dataclass
-class FakeSuggestion:
-    label: int
-    name: str
-    terms: list[str]
-    member_ids: list[int]
-    representative_ids: list[int]
-    cohesion: float
-
-
 def fake_engine() -> types.ModuleType:
     module = types.ModuleType("ideation.curation.clustering")
     module.suggest_clusters = lambda docs, language, k=None, *, seed=0: [
-        FakeSuggestion(0, "groep", ["groep"], [i for i, _t in docs], [], 0.5)]
+        Suggestion(0, "groep", ["groep"], [i for i, _t in docs], [], 0.5)]
     return module
 
 
