@@ -180,15 +180,16 @@ def new(slug: str) -> str | Response | tuple[str, int]:
         # Nothing is stored outside the dream phase; the page says when it is possible.
         status = 409 if request.method == "POST" else 200
         return render_template("ideas/new.html", **context), status
-    if form.validate_on_submit() and not form.similar_seen.data and built_on is None:
-        # Without JavaScript the similar ideas are shown after the first attempt: support an
-        # existing idea, or send this one in anyway with the second click.
-        context["similar"] = search.similar_ideas(challenge, form.title.data)
-        context["photos_dropped"] = any(f.filename for f in request.files.getlist("photos"))
-        form.similar_seen.data = "1"
-        if context["similar"]:
-            return render_template("ideas/new.html", **context)
     if form.validate_on_submit():
+        if not form.similar_seen.data and built_on is None:
+            # Without JavaScript the similar ideas are shown after the first attempt: support
+            # an existing idea, or send this one in anyway with the second click.
+            context["similar"] = search.similar_ideas(challenge, form.title.data)
+            if context["similar"]:
+                form.similar_seen.data = "1"
+                context["photos_dropped"] = any(
+                    f.filename for f in request.files.getlist("photos"))
+                return render_template("ideas/new.html", **context)
         try:
             idea = services.submit_idea(acting_user(), challenge, form.data,
                                         request.files.getlist("photos"))
