@@ -27,6 +27,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from ideation import config as configuration
 
     configuration.load(app, config)
+    from ideation.core.routing import DatabaseIntConverter
+
+    # Before any route is added: every <int:...> in a URL must fit a database integer.
+    app.url_map.converters["int"] = DatabaseIntConverter
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -100,3 +104,16 @@ def _register_blueprints(app: Flask) -> None:
     from ideation.curation.views import bp as curation_bp  # also imports the cluster models
 
     app.register_blueprint(curation_bp)
+    # Then the later stages, in funnel order: concepts, prototypes, validation.
+    from ideation.concepts.views import bp as concepts_bp
+    from ideation.notifications.views import bp as notifications_bp
+    from ideation.prototypes.views import bp as prototypes_bp
+    from ideation.validation.views import bp as validation_bp
+
+    app.register_blueprint(concepts_bp)
+    app.register_blueprint(prototypes_bp)
+    app.register_blueprint(validation_bp)
+    app.register_blueprint(notifications_bp)
+    from ideation.challenges import timeline  # the funnel's later stages, after clusters
+
+    timeline.init_app(app)

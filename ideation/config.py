@@ -68,6 +68,22 @@ SETTINGS: tuple[Setting, ...] = (
             "largest photo a citizen may upload, in megabytes"),
     Setting("PROXY_FIX", "IDEATION_PROXY_FIX", int,
             "number of trusted reverse proxies in front of the app (0 = none)"),
+    Setting("BASE_URL", "IDEATION_BASE_URL", str,
+            "public address of the platform, used for links in e-mails"),
+    Setting("MAIL_HOST", "IDEATION_MAIL_HOST", str,
+            "SMTP server; when empty, mail is written as .eml files to instance/outbox"),
+    Setting("MAIL_PORT", "IDEATION_MAIL_PORT", int, "SMTP port"),
+    Setting("MAIL_SECURITY", "IDEATION_MAIL_SECURITY", str,
+            "starttls, ssl or none"),
+    Setting("MAIL_USERNAME", "IDEATION_MAIL_USERNAME", str, "SMTP user name (optional)"),
+    Setting("MAIL_PASSWORD", "IDEATION_MAIL_PASSWORD", str, "SMTP password (optional)"),
+    Setting("MAIL_FROM", "IDEATION_MAIL_FROM", str, "sender address of every message"),
+    Setting("MAIL_TIMEOUT", "IDEATION_MAIL_TIMEOUT", int, "seconds to wait for the SMTP server"),
+    Setting("MINORITY_SHARE", "IDEATION_MINORITY_SHARE", float,
+            "smallest share (0-0.5) of answers against the majority that the minority report "
+            "shows"),
+    Setting("TOKEN_RATE_LIMIT", "IDEATION_TOKEN_RATE_LIMIT", str,
+            "requests to personal stakeholder links allowed per address"),
 )
 
 SUPPORTED_LANGUAGES = ("nl", "en")
@@ -94,6 +110,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_COMMENT_RATE_LIMIT": "20 per minute;300 per day",
         "IDEATION_MAX_UPLOAD_MB": 10,
         "IDEATION_PROXY_FIX": 0,
+        "IDEATION_BASE_URL": "http://localhost:8000",
+        "IDEATION_MAIL_HOST": "",
+        "IDEATION_MAIL_PORT": 587,
+        "IDEATION_MAIL_SECURITY": "starttls",
+        "IDEATION_MAIL_USERNAME": "",
+        "IDEATION_MAIL_PASSWORD": "",
+        "IDEATION_MAIL_FROM": "Ideation <noreply@localhost>",
+        "IDEATION_MAIL_TIMEOUT": 20,
+        "IDEATION_MINORITY_SHARE": 0.10,
+        "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "TESTING": False,
     }
@@ -160,3 +186,9 @@ def validate(config: Mapping[str, Any]) -> None:
     url = str(config["SQLALCHEMY_DATABASE_URI"])
     if not url.startswith(("sqlite:", "postgresql")):
         raise ConfigError("IDEATION_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+    if config["IDEATION_MAIL_SECURITY"] not in {"starttls", "ssl", "none"}:
+        raise ConfigError("IDEATION_MAIL_SECURITY must be starttls, ssl or none")
+    if not 0 < float(config["IDEATION_MINORITY_SHARE"]) < 0.5:
+        raise ConfigError("IDEATION_MINORITY_SHARE must be between 0 and 0.5, e.g. 0.10")
+    if not str(config["IDEATION_BASE_URL"]).startswith(("http://", "https://")):
+        raise ConfigError("IDEATION_BASE_URL must start with http:// or https://")

@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_blocked: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Consent to receive notifications by e-mail as well as in the app (off until asked).
+    email_notifications: Mapped[bool] = mapped_column(default=False)
     # Part of the login cookie; rotating it (password change) logs out every other session.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ideation.core.db import utcnow
+from ideation.core.db import str_enum, utcnow
 from ideation.extensions import db
 
 if TYPE_CHECKING:
@@ -31,8 +31,7 @@ class PhaseKind(enum.StrEnum):
     agenda = "agenda"
 
 
-def _enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
-    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+_enum = str_enum
 
 
 class Challenge(db.Model):

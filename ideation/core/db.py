@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -46,3 +47,8 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def str_enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
+    """A string enum stored as VARCHAR with a check in Python (no native ENUM to migrate)."""
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)

@@ -43,3 +43,22 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
+
+
+class OutgoingMail(db.Model):
+    """A message waiting to be delivered. Written in the transaction of the change it reports,
+    so a rolled-back change sends nothing; delivered after the commit (and by
+    ``flask mail deliver``), retried with the last error kept."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_dt: Mapped[datetime | None] = mapped_column(index=True)

@@ -11,10 +11,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ideation.core.db import utcnow
+from ideation.core.db import str_enum, utcnow
 from ideation.extensions import db
 
 if TYPE_CHECKING:
@@ -34,8 +34,7 @@ class CommentStatus(enum.StrEnum):
     hidden = "hidden"
 
 
-def _enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
-    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+_enum = str_enum
 
 
 class IdeaSettings(db.Model):

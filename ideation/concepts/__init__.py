@@ -1,0 +1,1 @@
+"""Concepts: realistic directions worked out from shortlisted clusters, and their scores."""

@@ -1,0 +1,1 @@
+"""In-app notifications for citizens, with e-mail when they allowed it."""

@@ -1,0 +1,1 @@
+"""Prototypes of a concept, with versions that record what changed and why."""
