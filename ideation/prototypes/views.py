@@ -1,0 +1,341 @@
+"""Prototype pages: the team's list, new prototypes and versions, the (public) prototype and
+version pages with their lineage, the manage actions and the images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import Form
+
+from ideation.challenges.models import Challenge
+from ideation.challenges.phases import Action, PhaseClosed, check
+from ideation.challenges.views import get_challenge
+from ideation.concepts import services as concept_services
+from ideation.concepts.models import Concept
+from ideation.core.forms import EmptyForm
+from ideation.core.permissions import acting_user, can_manage
+from ideation.core.security import public
+from ideation.extensions import db
+from ideation.ideas.models import Idea
+from ideation.ideas.services import image_store, shows_author_to
+from ideation.prototypes import lineage, services
+from ideation.prototypes.forms import (
+    KIND_LABELS,
+    STATE_LABELS,
+    PrototypeEditForm,
+    PrototypeForm,
+    StateForm,
+    VersionForm,
+)
+from ideation.prototypes.models import Prototype, PrototypeImage, PrototypeVersion
+
+bp = Blueprint("prototypes", __name__)
+
+# Ids in paths stay within a database integer, so a huge number is a 404, not an overflow.
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"KIND_LABELS": KIND_LABELS, "PROTOTYPE_STATE_LABELS": STATE_LABELS,
+            "shows_author_to": shows_author_to}
+
+
+@bp.app_template_global()
+def idea_lineage(idea: Idea) -> lineage.Downstream:
+    """For the idea page: the cluster, concepts and prototypes the viewer may see."""
+    return lineage.idea_downstream(idea, current_user)
+
+
+def _url_if_routed(endpoint: str, **values: Any) -> str | None:
+    """A link to a page another feature adds; None while that page does not exist."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+@bp.app_template_global()
+def lineage_concept_url(concept: Concept) -> str | None:
+    """The concept page (built by the concepts feature), or None while there is none."""
+    return _url_if_routed("concepts.show", slug=concept.challenge.slug, concept_id=concept.id)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def get_visible_prototype(slug: str, prototype_id: int, *,
+                          manage: bool = False) -> tuple[Challenge, Prototype]:
+    """The challenge and prototype, or 404 when the current user may not see them (403 when
+    ``manage`` and the user does not manage the challenge)."""
+    challenge = get_challenge(slug, manage=manage)
+    prototype = services.get_prototype(challenge, prototype_id)
+    if prototype is None or not services.visible_to(current_user, prototype):
+        abort(404)
+    return challenge, prototype
+
+
+def _show_url(prototype: Prototype) -> str:
+    return url_for("prototypes.show", slug=prototype.challenge.slug, prototype_id=prototype.id)
+
+
+def _attach_error(form: Form, error: services.PrototypeError) -> None:
+    field = form._fields.get(error.field or "")
+    if field is None or field.type == "HiddenField":
+        form.form_errors.append(str(error))
+    else:
+        field.errors = [*field.errors, str(error)]
+
+
+def _attempt(change: Callable[[], Any], done: str, back: str) -> Response:
+    """Run one button action: commit and say so, or roll back and say why not."""
+    try:
+        change()
+    except PhaseClosed as closed:
+        db.session.rollback()
+        flash(closed.verdict.reason, "error")
+    except services.PrototypeError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(back)
+
+
+def _submit(form: Form, change: Callable[[], Any]) -> tuple[Any, int | None]:
+    """Run a form's change and commit: (its result, None). When a rule stops it, nothing is
+    stored, the reason is attached to the form and the status to answer with is returned."""
+    try:
+        result = change()
+    except PhaseClosed as closed:
+        db.session.rollback()
+        form.form_errors.append(closed.verdict.reason)
+        return None, 409
+    except services.PrototypeError as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        return None, 422
+    db.session.commit()
+    return result, None
+
+
+def send_image(image: PrototypeImage, variant: str) -> Response:
+    """Send one stored image of a prototype version (``display`` or ``thumb``); 404 when the
+    variant is unknown or the file is gone. The caller decides who may see it."""
+    try:
+        path = image_store().path_for(image.storage_key, variant)  # type: ignore[arg-type]
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    mimetype = "image/png" if image.storage_key.endswith(".png") else "image/jpeg"
+    response = send_file(path, mimetype=mimetype, conditional=True)
+    prototype = image.version.prototype
+    # Images of prototypes the public cannot see must never sit in a shared cache.
+    response.headers["Cache-Control"] = (
+        "public, max-age=3600" if prototype.is_published and prototype.challenge.is_published
+        else "private, no-cache")
+    return response
+
+
+# --- the team's list and new prototypes --------------------------------------------------------
+
+
+@bp.get("/c/<slug>/prototypes")
+def index(slug: str) -> str:
+    challenge = get_challenge(slug, manage=True)
+    return render_template(
+        "prototypes/index.html", challenge=challenge, rows=services.prototype_rows(challenge),
+        concepts=services.concepts_in_prototyping(challenge),
+        verdict=check(challenge, Action.build_prototypes))
+
+
+@bp.route("/c/<slug>/concepts/<int:concept_id>/prototypes/new", methods=["GET", "POST"])
+def new(slug: str, concept_id: int) -> str | Response | tuple[str, int]:
+    challenge = get_challenge(slug, manage=True)
+    concept = concept_services.get_concept(challenge, concept_id)
+    if concept is None:
+        abort(404)
+    form = PrototypeForm()
+    verdict = check(challenge, Action.build_prototypes)
+    context = {"challenge": challenge, "concept": concept, "form": form, "verdict": verdict,
+               "refusal": services.concept_refusal(concept)}
+    if form.validate_on_submit():
+        made, status = _submit(form, lambda: services.create_prototype(
+            acting_user(), concept, form.title.data, form.kind.data, form.description.data,
+            form.uploads()))
+        if status is None:
+            flash(_("The prototype is made. It is not public yet."), "success")
+            return redirect(_show_url(made))
+        return render_template("prototypes/new.html", **context), status
+    status = 422 if request.method == "POST" else 200
+    return render_template("prototypes/new.html", **context), status
+
+
+# --- the prototype and its versions ------------------------------------------------------------
+
+
+def _render_show(challenge: Challenge, prototype: Prototype, *,
+                 state_form: StateForm | None = None, status: int = 200) -> tuple[str, int]:
+    manages = can_manage(current_user, challenge)
+    concept = prototype.concept
+    page = services.ideas_behind(concept, request.args.get("page", 1, type=int))
+    return render_template(
+        "prototypes/show.html", challenge=challenge, prototype=prototype,
+        version=prototype.latest, manages=manages, page=page,
+        upstream=lineage.upstream(concept, current_user),
+        shows_concept=concept_services.visible_to(current_user, concept),
+        state_form=state_form or StateForm(formdata=None),
+        verdict=check(challenge, Action.build_prototypes),
+        rounds_url=manages and _url_if_routed("validation.prototype_rounds",
+                                              slug=challenge.slug, prototype_id=prototype.id),
+    ), status
+
+
+@bp.get("/c/<slug>/prototypes/<int:prototype_id>")
+@public
+def show(slug: str, prototype_id: int) -> tuple[str, int]:
+    challenge, prototype = get_visible_prototype(slug, prototype_id)
+    return _render_show(challenge, prototype)
+
+
+@bp.get("/c/<slug>/prototypes/<int:prototype_id>/versions/<int:number>")
+@public
+def version(slug: str, prototype_id: int, number: int) -> str:
+    challenge, prototype = get_visible_prototype(slug, prototype_id)
+    found = next((v for v in prototype.versions if v.number == number), None)
+    if found is None:
+        abort(404)
+    return render_template("prototypes/version.html", challenge=challenge,
+                           prototype=prototype, version=found, latest=prototype.latest)
+
+
+def _round_from_query(prototype: Prototype) -> Any:
+    """The validation round named by ``?round=``: None without one, 404 for a wrong one."""
+    raw = request.args.get("round")
+    if not raw:
+        return None
+    found = (services.get_round(prototype, int(raw))
+             if raw.isdigit() and len(raw) <= 9 else None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _version_form(prototype: Prototype, based_on: Any) -> VersionForm:
+    latest: PrototypeVersion | None = prototype.latest
+    defaults: dict[str, Any] = {}
+    if latest is not None:
+        defaults = {"description": latest.description,
+                    "keep_image_ids": [image.id for image in latest.images]}
+    if based_on is not None:
+        defaults["change_reason"] = _("Feedback from the validation round “%(title)s”:",
+                                      title=based_on.title) + "\n"
+    form = VersionForm(**defaults)
+    form.set_images(latest.images if latest is not None else [])
+    return form
+
+
+@bp.route("/c/<slug>/prototypes/<int:prototype_id>/versions/new", methods=["GET", "POST"])
+def new_version(slug: str, prototype_id: int) -> str | Response | tuple[str, int]:
+    challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
+    based_on = _round_from_query(prototype)
+    form = _version_form(prototype, based_on)
+    context = {"challenge": challenge, "prototype": prototype, "form": form,
+               "based_on": based_on, "latest": prototype.latest,
+               "number": prototype.latest.number + 1 if prototype.latest else 1,
+               "verdict": check(challenge, Action.build_prototypes)}
+    if form.validate_on_submit():
+        made, status = _submit(form, lambda: services.add_version(
+            acting_user(), prototype, form.description.data, form.changes.data,
+            form.change_reason.data, form.uploads(), keep_image_ids=form.keep_image_ids.data,
+            based_on_round_id=based_on.id if based_on is not None else None))
+        if status is None:
+            flash(_("Version %(n)s is saved.", n=made.number), "success")
+            return redirect(_show_url(prototype))
+        return render_template("prototypes/new_version.html", **context), status
+    status = 422 if request.method == "POST" else 200
+    return render_template("prototypes/new_version.html", **context), status
+
+
+# --- managing ------------------------------------------------------------------------------------
+
+
+@bp.route("/c/<slug>/prototypes/<int:prototype_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, prototype_id: int) -> str | Response | tuple[str, int]:
+    challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
+    form = PrototypeEditForm(obj=prototype)
+    if request.method == "GET":
+        form.kind.data = prototype.kind.value
+    context = {"challenge": challenge, "prototype": prototype, "form": form,
+               "verdict": check(challenge, Action.build_prototypes)}
+    if form.validate_on_submit():
+        _done, status = _submit(form, lambda: services.edit_prototype(
+            acting_user(), prototype, form.title.data, form.kind.data))
+        if status is None:
+            flash(_("The prototype is saved."), "success")
+            return redirect(_show_url(prototype))
+        return render_template("prototypes/edit.html", **context), status
+    status = 422 if request.method == "POST" else 200
+    return render_template("prototypes/edit.html", **context), status
+
+
+@bp.post("/c/<slug>/prototypes/<int:prototype_id>/state")
+def change_state(slug: str, prototype_id: int) -> Response | tuple[str, int]:
+    challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
+    form = StateForm()
+    if not form.validate():
+        return _render_show(challenge, prototype, state_form=form, status=422)
+    _done, status = _submit(form, lambda: services.set_state(
+        acting_user(), prototype, form.state.data, form.reason.data))
+    if status is not None:
+        return _render_show(challenge, prototype, state_form=form, status=status)
+    flash(_("The prototype is now: %(state)s.", state=STATE_LABELS[prototype.state]),
+          "success")
+    return redirect(_show_url(prototype))
+
+
+@bp.post("/c/<slug>/prototypes/<int:prototype_id>/publish")
+def publish(slug: str, prototype_id: int) -> Response:
+    _challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
+    if not EmptyForm().validate():
+        abort(400)
+    return _attempt(lambda: services.publish(acting_user(), prototype),
+                    _("The prototype is public now."), _show_url(prototype))
+
+
+@bp.post("/c/<slug>/prototypes/<int:prototype_id>/unpublish")
+def unpublish(slug: str, prototype_id: int) -> Response:
+    _challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
+    if not EmptyForm().validate():
+        abort(400)
+    return _attempt(lambda: services.unpublish(acting_user(), prototype),
+                    _("The prototype is no longer public."), _show_url(prototype))
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+@bp.get("/c/<slug>/prototypes/<int:prototype_id>/images/<int:image_id>/<variant>")
+@public
+def image(slug: str, prototype_id: int, image_id: int, variant: str) -> Response:
+    """An image of any version, only when the viewer may see the prototype."""
+    _challenge, prototype = get_visible_prototype(slug, prototype_id)
+    found = services.get_image(image_id)
+    if found is None or found.version.prototype_id != prototype.id:
+        abort(404)
+    return send_image(found, variant)
