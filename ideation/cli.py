@@ -110,6 +110,61 @@ def reindex_command(slug: str | None) -> None:
     search.apply_pending()
 
 
+mail_group = click.Group("mail", help="Outgoing e-mail.")
+
+
+@mail_group.command("deliver")
+@click.option("--requeue-interrupted", is_flag=True,
+              help="Also retry messages whose sending stopped halfway (after a crash). Use "
+                   "only while no other process sends mail.")
+@with_appcontext
+def deliver_mail_command(requeue_interrupted: bool) -> None:
+    """Send queued e-mail, and retry messages that failed before (run it every few minutes).
+
+    A message is tried at most 5 times; the ones given up are listed with their last error.
+    """
+    from ideation.core import mail
+
+    if requeue_interrupted:
+        click.echo(f"Requeued {mail.requeue_interrupted()} interrupted messages.")
+    sent = failed = 0
+    with click.progressbar(length=mail.count_due(), label="Sending e-mail",
+                           show_pos=True) as bar:
+        after_id = 0
+        while (result := mail.deliver_pending(limit=50, after_id=after_id)).seen:
+            bar.update(result.seen)
+            sent, failed, after_id = sent + result.sent, failed + result.failed, result.last_id
+    click.echo(f"Sent {sent}, failed {failed} (failed messages are retried next time).")
+    given_up = mail.given_up(REPORT_LIMIT)
+    if given_up:
+        click.echo(f"Given up after {mail.MAX_ATTEMPTS} attempts:")
+    for message in given_up:
+        click.echo(f"  #{message.id} to {message.to_address}: {message.last_error}")
+
+
+@mail_group.command("send-test")
+@click.argument("address")
+@with_appcontext
+def send_test_mail_command(address: str) -> None:
+    """Send a test message to ADDRESS now, to check the mail settings."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    from ideation.core import mail
+
+    message = mail.queue_mail(address, _("Test message from ideation"),
+                              _("The mail settings work: this message arrived."))
+    db.session.commit()
+    message = mail.deliver_message(message.id)
+    host = current_app.config["IDEATION_MAIL_HOST"]
+    where = (f"{host}:{current_app.config['IDEATION_MAIL_PORT']}" if host
+             else str(mail.outbox_folder()))
+    if message is None or message.sent_dt is None:
+        error = message.last_error if message else "not found"
+        raise click.ClickException(f"Sending to {address} via {where} failed: {error}")
+    click.echo(f"Sent a test message to {address} via {where}.")
+
+
 REPORT_LIMIT = 50
 
 
@@ -204,3 +259,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_ideas_command)
     app.cli.add_command(search_group)
+    app.cli.add_command(mail_group)

@@ -26,6 +26,14 @@ def _new_password_field(label: object) -> PasswordField:
     )
 
 
+def _email_updates_field() -> BooleanField:
+    return BooleanField(
+        _l("Also send me updates about my ideas by e-mail"),
+        description=_l("For example when your idea becomes part of a prototype. "
+                       "You can change this at any time on your account page."),
+    )
+
+
 class RegisterForm(FlaskForm):
     name = StringField(
         _l("Your name"),
@@ -47,6 +55,7 @@ class RegisterForm(FlaskForm):
         validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
+    email_notifications = _email_updates_field()
 
 
 class LoginForm(FlaskForm):
@@ -88,3 +97,4 @@ class ProfileForm(FlaskForm):
         choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         validators=[DataRequired(message=_l("Choose a language."))],
     )
+    email_notifications = _email_updates_field()

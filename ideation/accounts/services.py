@@ -35,12 +35,17 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(email: str, name: str, password: str, *, locale: str | None = None) -> User:
-    """Create a citizen account. Raises AccountError when the address is taken."""
+def register_user(email: str, name: str, password: str, *, locale: str | None = None,
+                  email_notifications: bool = False) -> User:
+    """Create a citizen account. Raises AccountError when the address is taken.
+
+    ``email_notifications`` is the person's own choice to get updates by e-mail (off unless
+    they tick it)."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(_("There is already an account with this e-mail address."), "email")
-    user = User(email=email, name=name.strip(), locale=locale)
+    user = User(email=email, name=name.strip(), locale=locale,
+                email_notifications=email_notifications)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -49,7 +49,8 @@ def register() -> str | Response:
     if form.validate_on_submit():
         try:
             user = services.register_user(
-                form.email.data, form.name.data, form.password.data, locale=current_language()
+                form.email.data, form.name.data, form.password.data, locale=current_language(),
+                email_notifications=form.email_notifications.data,
             )
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
@@ -95,6 +96,7 @@ def profile() -> str | Response:
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         current_user.locale = form.locale.data
+        current_user.email_notifications = form.email_notifications.data
         db.session.commit()
         flash(_("Your details are saved."), "success")
         response = redirect(url_for("accounts.profile"))

@@ -409,5 +409,13 @@ def media(key: str, variant: str) -> Response:
 
 @bp.get("/my/ideas")
 def mine() -> str:
-    return render_template("ideas/mine.html", items=services.my_ideas(acting_user()),
-                           button_form=EmptyForm())
+    # Imported here, not on top: the later stages register after the ideas (funnel order).
+    from ideation.notifications.services import public_path
+    from ideation.prototypes.lineage import downstream
+
+    viewer = acting_user()
+    items = services.my_ideas(viewer)
+    # What each idea became part of, for all ideas at once; others see only published steps.
+    lineage = downstream([item.idea for item in items], viewer)
+    return render_template("ideas/mine.html", items=items, lineage=lineage,
+                           public_path=public_path, button_form=EmptyForm())
