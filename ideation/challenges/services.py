@@ -203,16 +203,20 @@ class FunnelStage:
     count: int
 
 
-# Later features register (key, label, counter); the funnel shows them in registration order.
-FUNNEL_STAGES: list[tuple[str, LazyString, Callable[[Challenge], int]]] = []
+# The funnel's stages in the order of the method; features register a counter for their key.
+FUNNEL_ORDER = ("ideas", "clusters", "concepts", "prototypes", "validated")
+FUNNEL_STAGES: dict[str, tuple[LazyString, Callable[[Challenge], int]]] = {}
 
 
 def register_funnel_stage(key: str, label: LazyString,
                           counter: Callable[[Challenge], int]) -> None:
-    if all(existing[0] != key for existing in FUNNEL_STAGES):
-        FUNNEL_STAGES.append((key, label, counter))
+    """Counters must count public things only: the funnel is shown to everyone."""
+    if key not in FUNNEL_ORDER:
+        raise ValueError(f"unknown funnel stage {key!r}; add it to FUNNEL_ORDER")
+    FUNNEL_STAGES.setdefault(key, (label, counter))
 
 
 def progress_funnel(challenge: Challenge) -> list[FunnelStage]:
     """Live counts from ideas to validated prototypes, as far as those features exist."""
-    return [FunnelStage(key, label, counter(challenge)) for key, label, counter in FUNNEL_STAGES]
+    return [FunnelStage(key, FUNNEL_STAGES[key][0], FUNNEL_STAGES[key][1](challenge))
+            for key in FUNNEL_ORDER if key in FUNNEL_STAGES]

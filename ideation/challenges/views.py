@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ideation.accounts.models import Membership, MembershipRole
 from ideation.accounts.services import find_user_by_email, remove_membership, set_membership
 from ideation.challenges import services
+from ideation.challenges import timeline as progress
 from ideation.challenges.forms import (
     ChallengeDetailsForm,
     MemberForm,
@@ -59,9 +60,22 @@ def show(slug: str) -> str:
         phase=current_phase(challenge),
         closed=is_closed(challenge),
         funnel=services.progress_funnel(challenge),
+        happened=progress.latest_entries(challenge),
+        concepts=progress.published_concepts(challenge),
+        prototypes=progress.published_prototypes(challenge),
         submit_verdict=check(challenge, Action.submit_idea),
         can_manage=can_manage(current_user, challenge),
     )
+
+
+@bp.get("/c/<slug>/timeline", endpoint="timeline")
+@public
+def public_timeline(slug: str) -> str:
+    """Everything that happened in public, newest first, 20 per page."""
+    challenge = get_challenge(slug)
+    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    return render_template("challenges/timeline.html", challenge=challenge,
+                           page=progress.timeline_page(challenge, page_number))
 
 
 @bp.get("/admin")

@@ -501,8 +501,10 @@ def unclustered_documents(challenge: Challenge) -> list[tuple[int, str]]:
 
 
 def count_clusters(challenge: Challenge) -> int:
+    """Published clusters only: the funnel is public and must not reveal work in progress."""
     return db.session.scalar(
         select(func.count(Cluster.id)).where(Cluster.challenge_id == challenge.id,
+                                             Cluster.is_published.is_(True),
                                              Cluster.merged_into_id.is_(None))
     ) or 0
 
