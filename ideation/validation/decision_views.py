@@ -1,0 +1,186 @@
+"""The minority report and the decision of a round (core team and admins), and the public list
+of a prototype's decisions for the prototype page. Routes live on the shared blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import Field, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from ideation.challenges.models import Challenge
+from ideation.challenges.phases import PhaseClosed
+from ideation.challenges.views import get_challenge
+from ideation.core.permissions import acting_user
+from ideation.extensions import db
+from ideation.prototypes import services as prototype_services
+from ideation.prototypes.models import Prototype
+from ideation.validation import decision as decisions
+from ideation.validation.decision import (
+    DISPOSITION_LABELS,
+    OUTCOME_EXPLANATIONS,
+    OUTCOME_LABELS,
+    ConcernAnswer,
+    DecisionError,
+    DecisionIncomplete,
+)
+from ideation.validation.minority import Concern, MinorityReport, minority_report
+from ideation.validation.models import Decision, Outcome, Round, RoundState
+from ideation.validation.round_views import url_if_routed
+from ideation.validation.services import get_round
+from ideation.validation.views import bp
+
+bp.add_app_template_global(OUTCOME_LABELS, "DECISION_OUTCOME_LABELS")
+bp.add_app_template_global(DISPOSITION_LABELS, "DECISION_DISPOSITION_LABELS")
+
+
+@bp.app_template_global("prototype_decisions")
+def visible_decisions(prototype: Prototype) -> list[Decision]:
+    """For the prototype page: its decisions, to everyone who may see the prototype (the
+    public once it is published)."""
+    if not prototype_services.visible_to(current_user, prototype):
+        return []
+    return decisions.prototype_decisions(prototype)
+
+
+# --- the form ----------------------------------------------------------------------------------
+
+
+class DecisionForm(FlaskForm):
+    """Outcome and rationale; ``decision_form`` adds two fields for every concern."""
+
+    outcome = RadioField(_l("What do you decide?"), validate_choice=False)
+    rationale = TextAreaField(
+        _l("Why?"), validators=[Optional(), Length(max=decisions.MAX_RATIONALE)],
+        description=_l("Explain the decision in plain words. Everyone can read it."))
+
+    def concern_fields(self, concern: Concern) -> tuple[Field, Field]:
+        name = _field_name(concern.key)
+        return self[f"{name}_disposition"], self[f"{name}_answer"]
+
+    def concern_answers(self, concerns: list[Concern]) -> dict[str, ConcernAnswer]:
+        answers = {}
+        for concern in concerns:
+            disposition, text = self.concern_fields(concern)
+            answers[concern.key] = ConcernAnswer(disposition.data, text.data)
+        return answers
+
+
+def _field_name(key: str) -> str:
+    return "concern_" + key.replace(":", "_")
+
+
+def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
+    """The decision form with a disposition and a "how / why" box for each concern."""
+
+    class Form(DecisionForm):
+        pass
+
+    for number, concern in enumerate(concerns, 1):
+        name = _field_name(concern.key)
+        setattr(Form, f"{name}_disposition", RadioField(
+            _("What do you do with concern %(num)s?", num=number), validate_choice=False,
+            choices=[SelectChoice(d.value, str(label)) for d, label in
+                     DISPOSITION_LABELS.items()]))
+        setattr(Form, f"{name}_answer", TextAreaField(
+            _("How / why (concern %(num)s)", num=number),
+            validators=[Optional(), Length(max=decisions.MAX_ANSWER)]))
+    form = Form(**kwargs)
+    form.outcome.choices = [SelectChoice(o.value, f"{label}: {OUTCOME_EXPLANATIONS[o]}")
+                            for o, label in OUTCOME_LABELS.items()]
+    return form
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
+def _get_round(challenge: Challenge, round_id: int) -> Round:
+    round_ = get_round(challenge, round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _round_url(round_: Round) -> str:
+    return url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id)
+
+
+@bp.get("/c/<slug>/rounds/<int:round_id>/minority")
+def minority(slug: str, round_id: int) -> str:
+    challenge = get_challenge(slug, manage=True)
+    round_ = _get_round(challenge, round_id)
+    return render_template("validation/minority.html", challenge=challenge, round=round_,
+                           report=minority_report(round_), round_url=_round_url(round_))
+
+
+def _render(round_: Round, report: MinorityReport, form: DecisionForm | None,
+            status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "validation/decision.html", challenge=round_.challenge, round=round_, report=report,
+        form=form, round_url=_round_url(round_),
+        verdict=decisions.decision_verdict(round_.challenge),
+    ), status
+
+
+@bp.route("/c/<slug>/rounds/<int:round_id>/decision", methods=["GET", "POST"])
+def decision(slug: str, round_id: int) -> tuple[str, int] | Response:
+    challenge = get_challenge(slug, manage=True)
+    round_ = _get_round(challenge, round_id)
+    report = minority_report(round_)
+    open_for_decision = round_.state is RoundState.closed and round_.decision is None
+    if request.method == "GET":
+        form = decision_form(report.concerns, formdata=None) if open_for_decision else None
+        return _render(round_, report, form)
+    form = decision_form(report.concerns)
+    if not form.validate():
+        return _render(round_, report, form, 422)
+    try:
+        decisions.decide(acting_user(), round_, form.outcome.data, form.rationale.data,
+                        form.concern_answers(report.concerns))
+    except PhaseClosed:
+        db.session.rollback()
+        return _render(round_, report, form, 409)  # the page says why (decision_verdict)
+    except DecisionIncomplete as incomplete:
+        db.session.rollback()
+        _attach(form, report, incomplete.problems)
+        return _render(round_, report, form, 422)
+    except DecisionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render(round_, report, None, 409)
+    db.session.commit()
+    return _after_decision(round_)
+
+
+def _attach(form: DecisionForm, report: MinorityReport, problems: list[DecisionError]) -> None:
+    """Put each message next to the field it is about."""
+    for problem in problems:
+        concern = report.concern(problem.concern) if problem.concern else None
+        if concern is not None:
+            disposition, text = form.concern_fields(concern)
+            field = disposition if problem.field == "disposition" else text
+        else:
+            field = form._fields.get(problem.field or "")
+        (field.errors if field is not None else form.form_errors).append(str(problem))
+
+
+def _after_decision(round_: Round) -> Response:
+    decided = round_.decision
+    assert decided is not None
+    here = url_for("validation.decision", slug=round_.challenge.slug, round_id=round_.id)
+    if decided.outcome is not Outcome.iterate:
+        flash(_("The decision is saved."), "success")
+        return redirect(here)
+    latest = round_.prototype.latest
+    flash(_("Now describe version %(num)s; then start a new round (you can copy this "
+            "round's form).", num=(latest.number if latest else 0) + 1), "success")
+    return redirect(url_if_routed("prototypes.new_version", slug=round_.challenge.slug,
+                                  prototype_id=round_.prototype_id, round=round_.id)
+                    or _round_url(round_))

@@ -1,0 +1,356 @@
+"""The core team's round pages: a prototype's rounds and a new round, the round overview and
+its edit page, opening and closing, the form builder and the preview. Core team and admins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from ideation.challenges.models import Challenge
+from ideation.challenges.phases import Action, PhaseClosed, check, today
+from ideation.challenges.views import get_challenge
+from ideation.core.forms import EmptyForm
+from ideation.core.permissions import acting_user
+from ideation.extensions import db
+from ideation.prototypes.models import Prototype
+from ideation.prototypes.services import get_prototype
+from ideation.validation import services
+from ideation.validation.answer_form import build_answer_form
+from ideation.validation.forms import (
+    KIND_LABELS,
+    STATE_LABELS,
+    CopyQuestionsForm,
+    NewRoundForm,
+    QuestionForm,
+    RoundForm,
+)
+from ideation.validation.models import Question, Round
+from ideation.validation.views import bp
+
+NEW_PREFIX, EDIT_PREFIX = "new", "edit"
+
+
+@bp.app_template_global()
+def url_if_routed(endpoint: str, **values: Any) -> str | None:
+    """A link to a page of this issue that another part may not have added yet."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"ROUND_STATE_LABELS": STATE_LABELS, "QUESTION_KIND_LABELS": KIND_LABELS,
+            "effective_round_state": services.effective_state}
+
+
+# --- loading and answering --------------------------------------------------------------------
+def _managed_prototype(slug: str, prototype_id: int) -> tuple[Challenge, Prototype]:
+    challenge = get_challenge(slug, manage=True)
+    prototype = get_prototype(challenge, prototype_id)
+    if prototype is None:
+        abort(404)
+    return challenge, prototype
+
+
+def _managed_round(slug: str, round_id: int) -> Round:
+    challenge = get_challenge(slug, manage=True)
+    round_ = services.get_round(challenge, round_id)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _managed_question(slug: str, round_id: int, question_id: int) -> Question:
+    question = services.get_question(_managed_round(slug, round_id), question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+def _round_url(round_: Round) -> str:
+    return url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id)
+
+
+def _builder_url(round_: Round, question: Question | None = None) -> str:
+    anchor = f"question-{question.id}" if question is not None else None
+    return url_for("validation.builder", slug=round_.challenge.slug, round_id=round_.id,
+                   _anchor=anchor)
+
+
+def _attach_error(form: FlaskForm, error: services.RoundError) -> None:
+    field = form._fields.get(error.field or "")
+    if field is None:
+        form.form_errors.append(str(error))
+    else:
+        field.errors = [*field.errors, str(error)]
+
+
+def _submit(form: FlaskForm, change: Callable[[], Any]) -> tuple[Any, int | None]:
+    """Run a form's change and commit: (its result, None). When a rule stops it, nothing is
+    stored, the reason is attached to the form and the status to answer with is returned."""
+    try:
+        result = change()
+    except PhaseClosed as closed:
+        db.session.rollback()
+        form.form_errors.append(closed.verdict.reason)
+        return None, 409
+    except services.RoundError as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        return None, 422
+    db.session.commit()
+    return result, None
+
+
+def _attempt(change: Callable[[], Any], done: str | Callable[[Any], str],
+             back: str) -> Response:
+    """Run one button action: commit and say so, or roll back and say why not."""
+    try:
+        result = change()
+    except PhaseClosed as closed:
+        db.session.rollback()
+        flash(closed.verdict.reason, "error")
+    except services.RoundError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done(result) if callable(done) else done, "success")
+    return redirect(back)
+
+
+def _button_posted() -> None:
+    if not EmptyForm().validate():
+        abort(400)
+
+
+# --- a prototype's rounds ---------------------------------------------------------------------
+@bp.get("/c/<slug>/prototypes/<int:prototype_id>/rounds")
+def prototype_rounds(slug: str, prototype_id: int) -> str:
+    challenge, prototype = _managed_prototype(slug, prototype_id)
+    return render_template("validation/round_list.html", challenge=challenge,
+                           prototype=prototype, rounds=services.rounds_of(prototype),
+                           verdict=check(challenge, Action.run_validation))
+
+
+def _new_round_form(challenge: Challenge, prototype: Prototype) -> NewRoundForm:
+    if request.method == "POST":
+        form = NewRoundForm()
+    else:
+        latest = prototype.latest
+        form = NewRoundForm(
+            formdata=None, version=latest.id if latest else None, opens_on=today(),
+            closes_on=today() + timedelta(days=13),
+            groups="\n".join(services.default_group_names(challenge)))
+    form.version.choices = [SelectChoice(str(v.id), _("Version %(n)s", n=v.number))
+                            for v in reversed(prototype.versions)]
+    form.copy_from.choices = [SelectChoice("", _("No, start with an empty form"))] + [
+        SelectChoice(str(r.id), f"{r.title} ({r.prototype.title})")
+        for r in services.copy_sources(challenge)]
+    return form
+
+
+def _create_round(challenge: Challenge, prototype: Prototype, form: NewRoundForm) -> Round:
+    version = next((v for v in prototype.versions if v.id == form.version.data), None)
+    if version is None:
+        raise services.RoundError(_("Choose a version of this prototype."), "version")
+    source = None
+    if form.copy_from.data:
+        source = services.get_round(challenge, form.copy_from.data)
+        if source is None:
+            raise services.RoundError(_("Choose an earlier round of this challenge."),
+                                      "copy_from")
+    return services.create_round(
+        acting_user(), prototype, version, form.title.data or "", form.intro.data or "",
+        form.opens_on.data, form.closes_on.data, form.group_names(),
+        bool(form.allow_anonymous.data), copy_from=source)
+
+
+@bp.route("/c/<slug>/prototypes/<int:prototype_id>/rounds/new", methods=["GET", "POST"])
+def new_round(slug: str, prototype_id: int) -> tuple[str, int] | Response:
+    challenge, prototype = _managed_prototype(slug, prototype_id)
+    form = _new_round_form(challenge, prototype)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate():
+            round_, status = _submit(form, lambda: _create_round(challenge, prototype, form))
+            if status is None:
+                flash(_("The round is made. Add the questions of its form."), "success")
+                return redirect(_builder_url(round_))
+    return render_template("validation/round_form.html", challenge=challenge,
+                           prototype=prototype, form=form, round=None,
+                           verdict=check(challenge, Action.run_validation)), status
+
+
+# --- one round --------------------------------------------------------------------------------
+@bp.get("/c/<slug>/rounds/<int:round_id>", endpoint="round")
+def round_overview(slug: str, round_id: int) -> str:
+    round_ = _managed_round(slug, round_id)
+    return render_template(
+        "validation/round.html", challenge=round_.challenge, round=round_,
+        prototype=round_.prototype, state=services.effective_state(round_),
+        accepting=services.is_accepting_answers(round_), locked=services.form_lock_reason(round_),
+        verdict=check(round_.challenge, Action.run_validation), button_form=EmptyForm())
+
+
+@bp.route("/c/<slug>/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+def edit_round(slug: str, round_id: int) -> tuple[str, int] | Response:
+    round_ = _managed_round(slug, round_id)
+    if request.method == "GET":
+        form = RoundForm(formdata=None, title=round_.title, intro=round_.intro,
+                         opens_on=round_.opens_on, closes_on=round_.closes_on,
+                         allow_anonymous=round_.allow_anonymous,
+                         groups="\n".join(group.name for group in round_.groups))
+        status = 200
+    else:
+        form, status = RoundForm(), 422
+        if form.validate():
+            _done, status = _submit(form, lambda: services.edit_round(
+                acting_user(), round_, form.title.data or "", form.intro.data or "",
+                form.opens_on.data, form.closes_on.data, form.group_names(),
+                bool(form.allow_anonymous.data)))
+            if status is None:
+                flash(_("The round is saved."), "success")
+                return redirect(_round_url(round_))
+    return render_template("validation/round_form.html", challenge=round_.challenge,
+                           prototype=round_.prototype, form=form, round=round_,
+                           verdict=check(round_.challenge, Action.run_validation)), status
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/open")
+def open_round(slug: str, round_id: int) -> Response:
+    round_ = _managed_round(slug, round_id)
+    _button_posted()
+    return _attempt(lambda: services.open_round(acting_user(), round_),
+                    _("The round is open. Invite the stakeholders."), _round_url(round_))
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/close")
+def close_round(slug: str, round_id: int) -> Response:
+    round_ = _managed_round(slug, round_id)
+    _button_posted()
+    return _attempt(lambda: services.close_round(acting_user(), round_),
+                    _("The round is closed. No more answers are accepted."), _round_url(round_))
+
+
+# --- the form builder -------------------------------------------------------------------------
+def _copy_form(round_: Round, form: CopyQuestionsForm | None = None) -> CopyQuestionsForm:
+    form = form or CopyQuestionsForm(formdata=None)
+    form.source.choices = [SelectChoice("", _("Choose a round"))] + [
+        SelectChoice(str(r.id), f"{r.title} ({r.prototype.title})")
+        for r in services.copy_sources(round_.challenge, exclude=round_)]
+    return form
+
+
+def _render_builder(round_: Round, status: int = 200, *, add_form: QuestionForm | None = None,
+                    edit_form: QuestionForm | None = None, editing: Question | None = None,
+                    copy_form: CopyQuestionsForm | None = None) -> tuple[str, int]:
+    if editing is None and edit_form is None:
+        editing = services.get_question(round_, request.args.get("edit", 0, type=int))
+    if editing is not None and edit_form is None:
+        edit_form = QuestionForm.of(editing, EDIT_PREFIX)
+    verdict = check(round_.challenge, Action.run_validation)
+    locked = services.form_lock_reason(round_)
+    return render_template(
+        "validation/builder.html", challenge=round_.challenge, round=round_,
+        prototype=round_.prototype, verdict=verdict, locked=locked,
+        can_change=verdict.allowed and locked is None,
+        add_form=add_form or QuestionForm(formdata=None, prefix=NEW_PREFIX),
+        edit_form=edit_form, editing=editing, copy_form=_copy_form(round_, copy_form),
+        button_form=EmptyForm()), status
+
+
+@bp.get("/c/<slug>/rounds/<int:round_id>/questions")
+def builder(slug: str, round_id: int) -> tuple[str, int]:
+    return _render_builder(_managed_round(slug, round_id))
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/questions")
+def add_question(slug: str, round_id: int) -> tuple[str, int] | Response:
+    round_ = _managed_round(slug, round_id)
+    form, status = QuestionForm(prefix=NEW_PREFIX), 422
+    if form.validate():
+        question, status = _submit(form, lambda: services.add_question(
+            acting_user(), round_, form.to_data()))
+        if status is None:
+            flash(_("The question is added."), "success")
+            return redirect(_builder_url(round_, question))
+    return _render_builder(round_, status, add_form=form)
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/questions/<int:question_id>")
+def edit_question(slug: str, round_id: int, question_id: int) -> tuple[str, int] | Response:
+    question = _managed_question(slug, round_id, question_id)
+    round_ = question.round
+    form, status = QuestionForm(prefix=EDIT_PREFIX), 422
+    if form.validate():
+        _done, status = _submit(form, lambda: services.edit_question(
+            acting_user(), question, form.to_data()))
+        if status is None:
+            flash(_("The question is saved."), "success")
+            return redirect(_builder_url(round_, question))
+    return _render_builder(round_, status, edit_form=form, editing=question)
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/questions/<int:question_id>/move")
+def move_question(slug: str, round_id: int, question_id: int) -> Response:
+    question = _managed_question(slug, round_id, question_id)
+    _button_posted()
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    return _attempt(lambda: services.move_question(acting_user(), question, direction == "up"),
+                    lambda moved: (_("The question is moved.") if moved
+                                   else _("The question is already at the end.")),
+                    _builder_url(question.round, question))
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/questions/<int:question_id>/delete")
+def delete_question(slug: str, round_id: int, question_id: int) -> Response:
+    question = _managed_question(slug, round_id, question_id)
+    _button_posted()
+    round_ = question.round
+    return _attempt(lambda: services.delete_question(acting_user(), question),
+                    _("The question is deleted."), _builder_url(round_))
+
+
+@bp.post("/c/<slug>/rounds/<int:round_id>/questions/copy")
+def copy_questions(slug: str, round_id: int) -> tuple[str, int] | Response:
+    round_ = _managed_round(slug, round_id)
+    form, status = _copy_form(round_, CopyQuestionsForm()), 422
+    if form.validate():
+        source = services.get_round(round_.challenge, form.source.data or 0)
+        if source is None:
+            form.source.errors = [_("Choose an earlier round of this challenge.")]
+        else:
+            copied, status = _submit(form, lambda: services.copy_questions(
+                acting_user(), round_, source))
+            if status is None:
+                flash(ngettext("%(num)s question of “%(title)s” is copied.",
+                               "%(num)s questions of “%(title)s” are copied.", copied,
+                               title=source.title), "success")
+                return redirect(_builder_url(round_))
+    return _render_builder(round_, status, copy_form=form)
+
+
+# --- the preview ------------------------------------------------------------------------------
+@bp.route("/c/<slug>/rounds/<int:round_id>/preview", methods=["GET", "POST"])
+def preview(slug: str, round_id: int) -> tuple[str, int]:
+    """The form exactly as a stakeholder sees it; a sent preview is checked, never stored."""
+    round_ = _managed_round(slug, round_id)
+    posted = request.method == "POST"
+    form = build_answer_form(round_, formdata=request.form if posted else None)
+    valid = posted and form.validate()
+    status = 422 if posted and not valid else 200
+    return render_template("validation/preview.html", challenge=round_.challenge,
+                           round=round_, prototype=round_.prototype, version=round_.version,
+                           form=form, checked=valid), status
