@@ -25,10 +25,17 @@ PUBLIC_ENDPOINTS = {
     "accounts.login",
     "challenges.index",
     "challenges.show",
+    "challenges.timeline",  # public audit events only, without names
     "ideas.gallery",  # published ideas are public; the service filters the rest
     "ideas.show",
     "ideas.similar",  # titles of published ideas, for the live hint while typing
     "ideas.media",  # photos, served only when the idea is visible to the viewer
+    "concepts.show",  # published concepts; 404 for the public otherwise
+    "prototypes.show",  # published prototypes; 404 for the public otherwise
+    "prototypes.version",  # old versions of the same, under the same rule
+    "prototypes.image",  # images of a version, only when the prototype is visible
+    "validation.token_answer",  # a stakeholder's personal link; the token is the key
+    "validation.token_image",  # images of the tested version, behind the same token
 }
 
 
