@@ -114,19 +114,15 @@ mail_group = click.Group("mail", help="Outgoing e-mail.")
 
 
 @mail_group.command("deliver")
-@click.option("--requeue-interrupted", is_flag=True,
-              help="Also retry messages whose sending stopped halfway (after a crash). Use "
-                   "only while no other process sends mail.")
 @with_appcontext
-def deliver_mail_command(requeue_interrupted: bool) -> None:
-    """Send queued e-mail, and retry messages that failed before (run it every few minutes).
+def deliver_mail_command() -> None:
+    """Send queued e-mail, and retry messages that failed before or whose sender crashed
+    halfway (run it every few minutes).
 
     A message is tried at most 5 times; the ones given up are listed with their last error.
     """
     from ideation.core import mail
 
-    if requeue_interrupted:
-        click.echo(f"Requeued {mail.requeue_interrupted()} interrupted messages.")
     sent = failed = 0
     with click.progressbar(length=mail.count_due(), label="Sending e-mail",
                            show_pos=True) as bar:

@@ -6,8 +6,9 @@ Delivery, by whichever process runs it (after a response, or ``flask mail delive
 
 - Each message is claimed with a compare-and-set update of ``attempts`` before it is sent, so
   two workers that read the same row never both send it. The claim also clears
-  ``last_error``: a row with attempts but no error and no ``sent_dt`` is being sent right now
-  (or its sender crashed), and nobody else picks it up.
+  ``last_error`` and stamps ``claimed_dt``: a row with attempts but no error and no
+  ``sent_dt`` is being sent right now, and nobody else picks it up — until the claim is older
+  than ``STALE_CLAIM`` (its sender crashed halfway), when it is due again.
 - After a response only new messages are sent (a failing server must not slow every request
   down). Failed ones keep their error and are retried by ``flask mail deliver``, which the
   deployment runs every few minutes; after ``MAX_ATTEMPTS`` a message is given up and listed.
@@ -21,6 +22,7 @@ import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -34,6 +36,8 @@ from ideation.core.models import OutgoingMail
 from ideation.extensions import db
 
 MAX_ATTEMPTS = 5
+# A sender that holds a claim this long without a result is taken to have crashed.
+STALE_CLAIM = timedelta(minutes=15)
 # Sent after a response: small, so the worker is soon free for the next request.
 AFTER_REQUEST_BATCH = 10
 # ValueError: a message that cannot be written (e.g. an address the server cannot take).
@@ -181,8 +185,10 @@ class Delivery:
 
 def _due(retry: bool) -> ColumnElement[bool]:
     waiting = OutgoingMail.attempts == 0
-    if retry:  # failed before, and not being sent right now (the claim clears the error)
-        waiting = or_(waiting, OutgoingMail.last_error.is_not(None))
+    if retry:  # failed before, or claimed by a sender that never finished
+        stale = utcnow() - STALE_CLAIM
+        waiting = or_(waiting, OutgoingMail.last_error.is_not(None),
+                      OutgoingMail.claimed_dt < stale)
     return and_(OutgoingMail.sent_dt.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS, waiting)
 
 
@@ -196,7 +202,7 @@ def claim(mail_id: int, seen_attempts: int) -> bool:
         update(OutgoingMail)
         .where(OutgoingMail.id == mail_id, OutgoingMail.sent_dt.is_(None),
                OutgoingMail.attempts == seen_attempts)
-        .values(attempts=OutgoingMail.attempts + 1, last_error=None)
+        .values(attempts=OutgoingMail.attempts + 1, last_error=None, claimed_dt=utcnow())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -270,20 +276,6 @@ def given_up(limit: int = 50) -> list[OutgoingMail]:
                OutgoingMail.last_error.is_not(None))
         .order_by(OutgoingMail.id).limit(limit)
     ))
-
-
-def requeue_interrupted() -> int:
-    """Make messages whose sender stopped halfway (a crash) due again. Only safe while no
-    other process is sending mail, since those look the same while they work."""
-    result = db.session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.sent_dt.is_(None), OutgoingMail.attempts > 0,
-               OutgoingMail.attempts < MAX_ATTEMPTS, OutgoingMail.last_error.is_(None))
-        .values(last_error="interrupted while sending")
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount
 
 
 # --- after a response ------------------------------------------------------------------------

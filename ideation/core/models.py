@@ -61,4 +61,6 @@ class OutgoingMail(db.Model):
     body_html: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When a sender last took the message; a stale claim (a crashed sender) makes it due again.
+    claimed_dt: Mapped[datetime | None]
     sent_dt: Mapped[datetime | None] = mapped_column(index=True)

@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 
 STATE_LABELS = {
-    RoundState.draft: _l("Draft"),
+    RoundState.draft: _l("Being prepared"),
     RoundState.open: _l("Open"),
     RoundState.closed: _l("Closed"),
 }

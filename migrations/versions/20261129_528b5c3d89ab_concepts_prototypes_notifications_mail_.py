@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('body_html', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_dt', ideation.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_dt', ideation.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_mail')),
     sqlite_autoincrement=True
