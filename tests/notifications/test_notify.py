@@ -185,6 +185,7 @@ def test_many_authors_are_told_in_a_fixed_number_of_queries(challenge, author):
 
 def test_only_people_who_agreed_get_an_email(app, challenge, author, other):
     author.email_notifications = True
+    author.locale = "en"  # the e-mail is in the reader's language, not the publisher's
     _cluster, _concept, prototype = grow([make_idea(author, challenge, title="Eén loket"),
                                           make_idea(other, challenge)])
 

@@ -258,10 +258,11 @@ def answered_round(open_round):
     lambda actor, r, other: services.move_question(actor, r.questions[1], True),
     lambda actor, r, other: services.copy_questions(actor, r, other),
 ])
-def test_the_service_refuses_every_form_change_once_an_answer_exists(core, answered_round,
+def test_the_service_refuses_every_form_change_once_an_answer_exists(app, core, answered_round,
                                                                      draft_round, change):
     before = texts(answered_round)
-    with pytest.raises(services.RoundError) as error:
+    with (app.test_request_context(headers={"Accept-Language": "en"}),
+          pytest.raises(services.RoundError) as error):
         change(core, answered_round, draft_round)
     db.session.rollback()
     assert "form cannot change" in str(error.value)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import render_template_string
+from flask_babel import refresh
 from sqlalchemy import func, select
 
 from ideation.accounts.models import User
@@ -342,11 +343,15 @@ def test_public_partial_shows_the_decision_and_how_the_minority_was_answered(
     db.session.commit()
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()  # the decision above chose the default language outside any request
         html = _partial(closed_round.prototype)
 
     assert "Round “Toetsronde loket” (version 1)" in html
     assert "Iterate" in html and RATIONALE in html
-    assert USE_SUMMARY in html
+    # Concerns are kept as the report stated them, in the challenge's language (Dutch).
+    stored = closed_round.decision.concerns
+    assert stored and all(concern.summary in html for concern in stored)
+    assert "“Zou je het loket gebruiken?”" in html
     assert "We answer this:" in html and "We add a help line by phone." in html
     assert "We consciously set this aside:" in html
 

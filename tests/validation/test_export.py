@@ -55,7 +55,8 @@ def test_export_has_a_row_per_submitted_response_and_a_column_per_question(clien
     response = download(client, exported)
     rows = parse(response)
 
-    assert rows[0] == ["Response", "Submitted at", "Group", "E-mailadres"] + [
+    # The header is in the challenge's language (Dutch), like the answers.
+    assert rows[0] == ["Reactie", "Ingestuurd op", "Groep", "E-mailadres"] + [
         q.text for q in exported.questions]
     assert len(rows) == 3  # the header and two submitted responses; the saved one is left out
     first = dict(zip(rows[0], rows[1], strict=True))
@@ -65,14 +66,14 @@ def test_export_has_a_row_per_submitted_response_and_a_column_per_question(clien
     assert first["Hoe wil je contact?"] == "Online | Balie"
     assert first["Welk woord past bij het loket?"] == "Snel, en “fijn”"
     assert first["Wat mist er nog?"] == "Regel 1\nRegel 2"
-    assert first["Group"] == "Ouders" and first["E-mailadres"] == "een@example.org"
+    assert first["Groep"] == "Ouders" and first["E-mailadres"] == "een@example.org"
 
 
 def test_export_leaves_the_email_of_anonymous_responses_empty(client, exported):
     rows = parse(download(client, exported))
 
     anonymous = dict(zip(rows[0], rows[2], strict=True))
-    assert anonymous["E-mailadres"] == "" and anonymous["Group"] == "Advocaten"
+    assert anonymous["E-mailadres"] == "" and anonymous["Groep"] == "Advocaten"
     assert anonymous["Zou je het loket gebruiken?"] == "nee"
     assert "anoniem@example.org" not in download(client, exported).get_data(as_text=True)
 
