@@ -1,22 +1,23 @@
 """Language analysers for idea search (Dutch and English).
 
-Every analyser is a plain Whoosh filter chain built from module-level objects, so
-it pickles: Whoosh stores the pickled schema (analysers included) in the index's
-TOC file and unpickles it in every process that opens the index.
+Whoosh stores the pickled schema (analysers included) in the index's TOC file and
+unpickles it in every process that opens the index, so an analyser pickles as a
+reference to module-level code plus its language. Indexes built with the earlier
+filter chain (RegexTokenizer | ... | StemFilter(stem_dutch)) still open, so keep
+`stem_dutch` under its name until every index has been rebuilt.
 """
 
 from __future__ import annotations
 
-from whoosh.analysis import (
-    Analyzer,
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import Analyzer, Token
+from whoosh.analysis.tokenizers import default_pattern
 from whoosh.lang import stopwords_for_language
 from whoosh.lang.snowball.dutch import DutchStemmer
+from whoosh.lang.snowball.english import EnglishStemmer
 from whoosh.support.charset import accent_map
 
 SUPPORTED_LANGUAGES = ("nl", "en")
@@ -114,31 +115,125 @@ def stem_dutch(word: str) -> str:
 
 # --- analysers ---------------------------------------------------------------
 
+# Bounded caches: a word is stemmed once per process, not once per occurrence.
+# Indexing spends most of its analysis time in Snowball otherwise; functools'
+# cache is thread-safe and costs far less per call than Whoosh's LFU cache.
+_STEM_CACHE_SIZE = 200_000
+_SNOWBALL_EN = EnglishStemmer()
+
+
+@lru_cache(maxsize=_STEM_CACHE_SIZE)
+def _stem_nl(word: str) -> str:
+    return stem_dutch(word)
+
+
+@lru_cache(maxsize=_STEM_CACHE_SIZE)
+def _stem_en(word: str) -> str:
+    return _SNOWBALL_EN.stem(word)
+
+
+_STEMMERS: dict[str, Callable[[str], str]] = {"nl": _stem_nl, "en": _stem_en}
+# Whoosh's default tokeniser pattern ("3.141", "under_score" and "a*b" stay one word).
+_WORD = default_pattern
+_MIN_WORD = 2
+
+
+class IdeaAnalyzer(Analyzer):
+    """Tokenise, lowercase, fold accents, drop stop words, stem: in one loop.
+
+    Gives exactly the tokens of the Whoosh chain RegexTokenizer | LowercaseFilter |
+    CharsetFilter(accent_map) | StopFilter(minsize=2) | StemFilter, including its
+    positions (StopFilter renumbers the words after the first kept one) and the
+    stopped tokens that highlighting asks for, but without a generator per filter
+    per word, which made analysis half of a reindex. Pickles as its language only.
+    """
+
+    def __init__(self, language: str) -> None:
+        if language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unsupported search language: {language!r}")
+        self.language = language
+        self._setup()
+
+    def _setup(self) -> None:
+        # StopFilter(lang=...) would add Whoosh's English default list on top of the
+        # language's own one ("as" and "have" are Dutch nouns), so use the list.
+        self._stops = frozenset(stopwords_for_language(self.language))
+        self._stem = _STEMMERS[self.language]
+
+    def __getstate__(self) -> dict[str, str]:
+        return {"language": self.language}
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self.language = state["language"]
+        self._setup()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IdeaAnalyzer) and other.language == self.language
+
+    def __hash__(self) -> int:
+        return hash(self.language)
+
+    def __repr__(self) -> str:
+        return f"IdeaAnalyzer({self.language!r})"
+
+    def __call__(  # noqa: PLR0913 - Whoosh's analyser protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        no_morph: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        # One Token object, yielded over and over, as Whoosh's tokenisers do.
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        stops, stem = self._stops, self._stem
+        if tokenize:
+            words: Iterable[tuple[int, str, int, int]] = (
+                (number, m.group(), m.start(), m.end())
+                for number, m in enumerate(_WORD.finditer(value))
+            )
+        else:
+            words = ((0, value, 0, len(value)),)
+        kept_pos = None
+        for number, original, start, end in words:
+            text = original.lower().translate(accent_map)
+            stopped = len(text) < _MIN_WORD or text in stops
+            if stopped:
+                if removestops:
+                    continue
+                pos = start_pos + number
+            else:
+                pos = start_pos + number if kept_pos is None else kept_pos + 1
+                kept_pos = pos
+                if not no_morph:
+                    text = stem(text)
+            token.text = text
+            token.stopped = stopped
+            if keeporiginal:
+                token.original = original
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
 
 def analyzer_for(language: str) -> Analyzer:
     """Returns the index/query analyser for a challenge language ("nl" or "en").
 
-    Chain: tokenise, lowercase, fold accents (so "café" matches "cafe" and
-    "ideeën" matches "ideeen"), drop the language's stop words, stem (Snowball;
-    Dutch with the corrections of `stem_dutch`).
+    Tokenise, lowercase, fold accents (so "café" matches "cafe" and "ideeën"
+    matches "ideeen"), drop the language's stop words, stem (Snowball; Dutch with
+    the corrections of `stem_dutch`). Raises ValueError for other languages.
     """
-    if language not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"unsupported search language: {language!r}")
-    # StopFilter(lang=...) would add Whoosh's English default list on top of the
-    # language's own one ("as" and "have" are Dutch nouns), so pass the list.
-    chain = (
-        RegexTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=stopwords_for_language(language), minsize=2)
-    )
-    # Every searcher unpickles its own copy of the schema, so each has its own
-    # stem cache (Whoosh's LFU cache is not thread-safe; nothing shares one).
-    # Kept small: a thread may hold several searchers.
-    if language == "nl":
-        # A module-level function pickles by reference; StemFilter caches it.
-        return chain | StemFilter(stemfn=stem_dutch, cachesize=10_000)
-    return chain | StemFilter(lang=language, cachesize=10_000)
+    return IdeaAnalyzer(language)
 
 
 def analyse(language: str, text: str) -> list[str]:

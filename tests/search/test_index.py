@@ -529,3 +529,71 @@ def test_garbled_pointer_file_raises_index_missing(index: IdeaIndex) -> None:
         index.search(1, NL, "bankjes")
     index.rebuild(1, NL, [idea(1, "Bankjes")])
     assert index.doc_ids(1) == {1}
+
+
+def test_an_index_from_the_previous_schema_is_searchable_and_rebuilt_on_the_next_write(
+    index: IdeaIndex,
+) -> None:
+    # Before the sort fields became value columns they were indexed NUMERIC/DATETIME terms.
+    from whoosh import index as whoosh_index
+    from whoosh.fields import DATETIME, NUMERIC
+
+    from ideation.search.index import build_schema
+
+    schema = build_schema(NL)
+    for name in ("supports", "comments_count"):
+        schema.remove(name)
+        schema.add(name, NUMERIC(sortable=True))
+    schema.remove("created")
+    schema.add("created", DATETIME(sortable=True))
+    gdir = index.root / "1" / "gen-old"
+    gdir.mkdir(parents=True)
+    writer = whoosh_index.create_in(str(gdir), schema).writer()
+    writer.add_document(id="1", title="Bankjes", supports=3, created=datetime(2024, 1, 1))
+    writer.commit()
+    (index.root / "1" / "CURRENT").write_text('{"generation": "gen-old", "language": "nl"}')
+
+    assert ids(index.search(1, NL, "bankjes", sort="supports")) == [1]
+    with pytest.raises(IndexMissing):
+        index.upsert(1, NL, [idea(2, "Tafels")])
+    index.rebuild(1, NL, [idea(1, "Bankjes"), idea(2, "Tafels", supports=5)])
+    assert ids(index.search(1, NL, "bankjes OR tafels", sort="supports")) == [2, 1]
+
+
+def test_analysis_gives_whooshs_filter_chain_tokens_positions_and_offsets() -> None:
+    # The one-loop analyser must index exactly what the earlier Whoosh chain did,
+    # or phrase queries and highlights shift against existing indexes.
+    from whoosh.analysis import (
+        CharsetFilter,
+        LowercaseFilter,
+        RegexTokenizer,
+        StemFilter,
+        StopFilter,
+    )
+    from whoosh.lang import stopwords_for_language
+    from whoosh.support.charset import accent_map
+
+    from ideation.search.analyzers import stem_dutch
+
+    text = "De kinderen van Café 't Hoekje: 3.141 ideeën, big-time under_score a*b. Het EN de"
+    for language in (NL, EN):
+        chain = (
+            RegexTokenizer()
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | StopFilter(stoplist=stopwords_for_language(language), minsize=2)
+            | (StemFilter(stemfn=stem_dutch) if language == NL else StemFilter(lang=language))
+        )
+        for options in (
+            {},
+            {"positions": True, "start_pos": 3},
+            {"positions": True, "chars": True, "removestops": False, "start_char": 2},
+            {"tokenize": False},
+        ):
+            def tokens(analyzer: Any, options: dict[str, Any] = options) -> list[tuple]:
+                return [
+                    (t.text, t.stopped, getattr(t, "pos", None), getattr(t, "startchar", None))
+                    for t in analyzer(text, **options)
+                ]
+
+            assert tokens(analyzer_for(language)) == tokens(chain), (language, options)
