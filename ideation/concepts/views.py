@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +22,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ideation.challenges.models import Challenge
-from ideation.challenges.phases import Action, PhaseClosed, check
+from ideation.challenges.phases import Action, check
 from ideation.challenges.views import get_challenge
 from ideation.concepts import scoring, services
 from ideation.concepts.forms import (
@@ -41,7 +40,9 @@ from ideation.concepts.models import Concept, ConceptCriterion, ConceptState
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
+from ideation.core.viewhelpers import is_routed, submit
 from ideation.extensions import db
+from ideation.ideas.services import shows_author_to
 from ideation.prototypes import lineage
 from ideation.prototypes.services import ideas_behind  # the prototype page lists them too
 
@@ -73,6 +74,7 @@ def labels() -> dict[str, Any]:
         "CONCEPT_EVENT_LABELS": EVENT_LABELS,
         "DISAGREE_RANGE": scoring.DISAGREE_RANGE,
         "DISAGREE_STDEV": scoring.DISAGREE_STDEV,
+        "shows_author_to": shows_author_to,  # the ideas a concept grew from, with authors
     }
 
 
@@ -95,33 +97,13 @@ def _manage_url(concept: Concept) -> str:
     return url_for("concepts.manage", slug=concept.challenge.slug, concept_id=concept.id)
 
 
-def _attach_error(form: FlaskForm, error: services.ConceptError) -> None:
-    messages = error.errors or {error.field or "": str(error)}
-    for name, message in messages.items():
-        field = form._fields.get(name)
-        if field is None or field.type == "HiddenField":
-            form.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message]
-
-
 def _apply(form: FlaskForm, change: Callable[[], object]) -> int | None:
     """Validate ``form`` and run one service change. None: done and committed. Otherwise the
     status to show the form again with (the message is on the form, the input is kept)."""
     if not form.validate():
         return 422
-    try:
-        change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        form.form_errors.append(closed.verdict.reason)
-        return 409
-    except services.ConceptError as error:
-        db.session.rollback()
-        _attach_error(form, error)
-        return 422
-    db.session.commit()
-    return None
+    _result, status = submit(form, change, errors=services.ConceptError)
+    return status
 
 
 # --- list and ranking --------------------------------------------------------------------------
@@ -182,7 +164,7 @@ def show(slug: str, concept_id: int) -> str:
         upstream=lineage.upstream(concept, current_user),
         ideas=ideas_behind(concept, page_number),
         prototypes=services.concept_prototypes(current_user, concept),
-        prototype_pages="prototypes.show" in current_app.view_functions,
+        prototype_pages=is_routed("prototypes.show"),
         manages=can_manage(current_user, challenge),
     )
 
@@ -236,7 +218,7 @@ def render_manage(challenge: Challenge, concept: Concept, status: int = 200,
         "concepts/manage.html", challenge=challenge, concept=concept, board=board,
         criteria=criteria, moves=_moves(concept), publish_form=PublishForm(formdata=None),
         history=services.concept_history(viewer, concept),
-        prototype_form="prototypes.new" in current_app.view_functions,
+        prototype_form=is_routed("prototypes.new"),
         verdict=check(challenge, Action.develop_concepts), **forms,
     ), status
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -27,6 +27,7 @@ from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
 from ideation.core.security import safe_next
+from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.curation import duplicates, services
 from ideation.curation.forms import (
     STATE_LABELS,
@@ -45,6 +46,9 @@ from ideation.ideas import services as idea_services
 from ideation.ideas.models import Idea
 
 bp = Blueprint("curation", __name__)
+
+_attempt = partial(attempt, errors=services.CurationError)
+_submit = partial(submit, errors=services.CurationError)
 
 
 @bp.app_template_global()
@@ -168,49 +172,41 @@ def move(slug: str) -> Response | tuple[Response, int]:
 
 
 @bp.post("/c/<slug>/board/new")
-def new_cluster(slug: str) -> Response | tuple[Response, int]:
+def new_cluster(slug: str) -> Response:
     """A new cluster, with the selected ideas in it (if any were selected)."""
     challenge = get_challenge(slug, manage=True)
     form = MoveForm()
     if not form.validate():
         flash(_("Give the cluster a name."), "error")
         return _back(challenge, form)
-    try:
+
+    def make() -> tuple[Cluster, int]:
         cluster = services.create_cluster(acting_user(), challenge, form.name.data or "")
         moved = 0
         if form.idea_ids.data:
             moved = services.move_ideas_to_cluster(acting_user(), challenge, form.idea_ids.data,
                                                    cluster)
-    except PhaseClosed as closed:
-        flash(closed.verdict.reason, "error")
-        return _back(challenge, form)
-    except services.CurationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return _back(challenge, form)
-    db.session.commit()
-    flash(ngettext("The cluster “%(name)s” is made with %(num)s idea.",
-                   "The cluster “%(name)s” is made with %(num)s ideas.", moved,
-                   name=cluster.name), "success")
-    return _back(challenge, form)
+        return cluster, moved
+
+    return _attempt(make, _made_message, _back(challenge, form))
+
+
+def _made_message(made: tuple[Cluster, int]) -> str:
+    cluster, moved = made
+    return ngettext("The cluster “%(name)s” is made with %(num)s idea.",
+                    "The cluster “%(name)s” is made with %(num)s ideas.", moved,
+                    name=cluster.name)
 
 
 @bp.post("/c/<slug>/board/undo")
 def undo_move(slug: str) -> Response:
     challenge = get_challenge(slug, manage=True)
-    if not EmptyForm().validate():
-        abort(400)
-    try:
-        restored = services.undo_last_move(acting_user(), challenge)
-    except PhaseClosed as closed:
-        flash(closed.verdict.reason, "error")
-    except services.CurationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(ngettext("%(num)s idea is back where it was.",
-                       "%(num)s ideas are back where they were.", restored), "success")
-    return _back(challenge)
+    ensure_button_posted()
+    return _attempt(lambda: services.undo_last_move(acting_user(), challenge),
+                    lambda restored: ngettext("%(num)s idea is back where it was.",
+                                              "%(num)s ideas are back where they were.",
+                                              restored),
+                    _back(challenge))
 
 
 # --- suggestions -------------------------------------------------------------------------------
@@ -253,10 +249,7 @@ def accept_suggestion(slug: str) -> Response:
     return _attempt(
         lambda: services.accept_suggestion(acting_user(), challenge, form.name.data,
                                            form.summary.data or "", form.idea_ids.data),
-        lambda made: ngettext("The cluster “%(name)s” is made with %(num)s idea.",
-                              "The cluster “%(name)s” is made with %(num)s ideas.", made[1],
-                              name=made[0].name),
-        redirect(_board_url(challenge)))
+        _made_message, redirect(_board_url(challenge)))
 
 
 # Cosine similarities of short texts are low; from this one a proposal is ticked by default.
@@ -334,38 +327,17 @@ def cluster(slug: str, cluster_id: int) -> tuple[str, int] | Response:
     form = ClusterForm()
     if not form.validate():
         return _render_cluster(challenge, item, 422, form)
-    try:
+
+    def save() -> None:
         services.edit_cluster(acting_user(), item, form.name.data, form.summary.data or "")
         services.set_state(acting_user(), item, ClusterState(form.state.data))
         services.set_published(acting_user(), item, bool(form.is_published.data))
-    except PhaseClosed as closed:
-        db.session.rollback()
-        form.form_errors.append(closed.verdict.reason)
-        return _render_cluster(challenge, item, 409, form)
-    except services.CurationError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_cluster(challenge, item, 422, form)
-    db.session.commit()
+
+    _done, status = _submit(form, save)
+    if status is not None:
+        return _render_cluster(challenge, item, status, form)
     flash(_("The cluster is saved."), "success")
     return redirect(_cluster_url(item))
-
-
-def _attempt(change: Callable[[], Any], done: str | Callable[[Any], str],
-             back: Response) -> Response:
-    """Run one curation change: commit and say what happened, or roll back and say why not."""
-    try:
-        result = change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        flash(closed.verdict.reason, "error")
-    except services.CurationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(done(result) if callable(done) else done, "success")
-    return back
 
 
 @bp.post("/c/<slug>/clusters/<int:cluster_id>/merge")
@@ -387,8 +359,7 @@ def merge(slug: str, cluster_id: int) -> Response:
 def unmerge(slug: str, cluster_id: int) -> Response:
     challenge = get_challenge(slug, manage=True)
     item = _get_cluster(challenge, cluster_id)
-    if not EmptyForm().validate():
-        abort(400)
+    ensure_button_posted()
     return _attempt(lambda: services.unmerge(acting_user(), item), _("The merge is undone."),
                     redirect(_cluster_url(item)))
 
@@ -454,8 +425,7 @@ def merge_idea(slug: str, idea_id: int) -> Response:
 def unmerge_idea(slug: str, idea_id: int) -> Response:
     challenge = get_challenge(slug, manage=True)
     duplicate = _get_idea(challenge, idea_id)
-    if not EmptyForm().validate():
-        abort(400)
+    ensure_button_posted()
     return _attempt(lambda: duplicates.unmerge_duplicate(acting_user(), duplicate),
                     _("The merge is undone."),
                     redirect(url_for("ideas.show", slug=challenge.slug, idea_id=duplicate.id)))

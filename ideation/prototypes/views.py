@@ -3,14 +3,13 @@ version pages with their lineage, the manage actions and the images."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,17 +19,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import Form
 
 from ideation.challenges.models import Challenge
-from ideation.challenges.phases import Action, PhaseClosed, check
+from ideation.challenges.phases import Action, check
 from ideation.challenges.views import get_challenge
 from ideation.concepts import services as concept_services
 from ideation.concepts.models import Concept
-from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
-from ideation.extensions import db
+from ideation.core.viewhelpers import attempt, ensure_button_posted, submit, url_if_routed
 from ideation.ideas.models import Idea
 from ideation.ideas.services import image_store, shows_author_to
 from ideation.prototypes import lineage, services
@@ -48,6 +45,9 @@ bp = Blueprint("prototypes", __name__)
 
 # Ids in paths stay within a database integer, so a huge number is a 404, not an overflow.
 
+_attempt = partial(attempt, errors=services.PrototypeError)
+_submit = partial(submit, errors=services.PrototypeError)
+
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
@@ -61,17 +61,10 @@ def idea_lineage(idea: Idea) -> lineage.Downstream:
     return lineage.idea_downstream(idea, current_user)
 
 
-def _url_if_routed(endpoint: str, **values: Any) -> str | None:
-    """A link to a page another feature adds; None while that page does not exist."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
-
-
 @bp.app_template_global()
 def lineage_concept_url(concept: Concept) -> str | None:
     """The concept page (built by the concepts feature), or None while there is none."""
-    return _url_if_routed("concepts.show", slug=concept.challenge.slug, concept_id=concept.id)
+    return url_if_routed("concepts.show", slug=concept.challenge.slug, concept_id=concept.id)
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -90,47 +83,6 @@ def get_visible_prototype(slug: str, prototype_id: int, *,
 
 def _show_url(prototype: Prototype) -> str:
     return url_for("prototypes.show", slug=prototype.challenge.slug, prototype_id=prototype.id)
-
-
-def _attach_error(form: Form, error: services.PrototypeError) -> None:
-    field = form._fields.get(error.field or "")
-    if field is None or field.type == "HiddenField":
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
-
-
-def _attempt(change: Callable[[], Any], done: str, back: str) -> Response:
-    """Run one button action: commit and say so, or roll back and say why not."""
-    try:
-        change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        flash(closed.verdict.reason, "error")
-    except services.PrototypeError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect(back)
-
-
-def _submit(form: Form, change: Callable[[], Any]) -> tuple[Any, int | None]:
-    """Run a form's change and commit: (its result, None). When a rule stops it, nothing is
-    stored, the reason is attached to the form and the status to answer with is returned."""
-    try:
-        result = change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        form.form_errors.append(closed.verdict.reason)
-        return None, 409
-    except services.PrototypeError as error:
-        db.session.rollback()
-        _attach_error(form, error)
-        return None, 422
-    db.session.commit()
-    return result, None
 
 
 def send_image(image: PrototypeImage, variant: str) -> Response:
@@ -201,7 +153,7 @@ def _render_show(challenge: Challenge, prototype: Prototype, *,
         shows_concept=concept_services.visible_to(current_user, concept),
         state_form=state_form or StateForm(formdata=None),
         verdict=check(challenge, Action.build_prototypes),
-        rounds_url=manages and _url_if_routed("validation.prototype_rounds",
+        rounds_url=manages and url_if_routed("validation.prototype_rounds",
                                               slug=challenge.slug, prototype_id=prototype.id),
     ), status
 
@@ -312,8 +264,7 @@ def change_state(slug: str, prototype_id: int) -> Response | tuple[str, int]:
 @bp.post("/c/<slug>/prototypes/<int:prototype_id>/publish")
 def publish(slug: str, prototype_id: int) -> Response:
     _challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
-    if not EmptyForm().validate():
-        abort(400)
+    ensure_button_posted()
     return _attempt(lambda: services.publish(acting_user(), prototype),
                     _("The prototype is public now."), _show_url(prototype))
 
@@ -321,8 +272,7 @@ def publish(slug: str, prototype_id: int) -> Response:
 @bp.post("/c/<slug>/prototypes/<int:prototype_id>/unpublish")
 def unpublish(slug: str, prototype_id: int) -> Response:
     _challenge, prototype = get_visible_prototype(slug, prototype_id, manage=True)
-    if not EmptyForm().validate():
-        abort(400)
+    ensure_button_posted()
     return _attempt(lambda: services.unpublish(acting_user(), prototype),
                     _("The prototype is no longer public."), _show_url(prototype))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,10 +15,9 @@ from wtforms import Field, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from ideation.challenges.models import Challenge
 from ideation.challenges.phases import PhaseClosed
-from ideation.challenges.views import get_challenge
 from ideation.core.permissions import acting_user
+from ideation.core.viewhelpers import attach_message, url_if_routed
 from ideation.extensions import db
 from ideation.prototypes import services as prototype_services
 from ideation.prototypes.models import Prototype
@@ -33,8 +32,7 @@ from ideation.validation.decision import (
 )
 from ideation.validation.minority import Concern, MinorityReport, minority_report
 from ideation.validation.models import Decision, Outcome, Round, RoundState
-from ideation.validation.round_views import url_if_routed
-from ideation.validation.services import get_round
+from ideation.validation.round_views import managed_round
 from ideation.validation.views import bp
 
 bp.add_app_template_global(OUTCOME_LABELS, "DECISION_OUTCOME_LABELS")
@@ -101,22 +99,14 @@ def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
 # --- routes --------------------------------------------------------------------------------
 
 
-def _get_round(challenge: Challenge, round_id: int) -> Round:
-    round_ = get_round(challenge, round_id)
-    if round_ is None:
-        abort(404)
-    return round_
-
-
 def _round_url(round_: Round) -> str:
     return url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id)
 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/minority")
 def minority(slug: str, round_id: int) -> str:
-    challenge = get_challenge(slug, manage=True)
-    round_ = _get_round(challenge, round_id)
-    return render_template("validation/minority.html", challenge=challenge, round=round_,
+    round_ = managed_round(slug, round_id)
+    return render_template("validation/minority.html", challenge=round_.challenge, round=round_,
                            report=minority_report(round_), round_url=_round_url(round_))
 
 
@@ -131,8 +121,7 @@ def _render(round_: Round, report: MinorityReport, form: DecisionForm | None,
 
 @bp.route("/c/<slug>/rounds/<int:round_id>/decision", methods=["GET", "POST"])
 def decision(slug: str, round_id: int) -> tuple[str, int] | Response:
-    challenge = get_challenge(slug, manage=True)
-    round_ = _get_round(challenge, round_id)
+    round_ = managed_round(slug, round_id)
     report = minority_report(round_)
     open_for_decision = round_.state is RoundState.closed and round_.decision is None
     if request.method == "GET":
@@ -162,13 +151,12 @@ def decision(slug: str, round_id: int) -> tuple[str, int] | Response:
 def _attach(form: DecisionForm, report: MinorityReport, problems: list[DecisionError]) -> None:
     """Put each message next to the field it is about."""
     for problem in problems:
+        name = problem.field
         concern = report.concern(problem.concern) if problem.concern else None
         if concern is not None:
             disposition, text = form.concern_fields(concern)
-            field = disposition if problem.field == "disposition" else text
-        else:
-            field = form._fields.get(problem.field or "")
-        (field.errors if field is not None else form.form_errors).append(str(problem))
+            name = (disposition if problem.field == "disposition" else text).short_name
+        attach_message(form, name, str(problem))
 
 
 def _after_decision(round_: Round) -> Response:

@@ -28,13 +28,12 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, check
-from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
 from ideation.core.security import public
+from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted, url_if_routed
 from ideation.extensions import db, limiter
 from ideation.prototypes.models import PrototypeImage
 from ideation.prototypes.services import get_image
@@ -44,7 +43,8 @@ from ideation.validation.answer_form import answers_from_form, build_answer_form
 from ideation.validation.answering import AnsweringError, save_response, stored_form_data
 from ideation.validation.invitations import InvitationError, Line
 from ideation.validation.models import Invitation, Round, RoundState
-from ideation.validation.services import effective_state, get_round
+from ideation.validation.round_views import managed_round
+from ideation.validation.services import effective_state
 from ideation.validation.views import bp
 
 # Endpoints that carry a personal token (or show a page built from one).
@@ -96,16 +96,8 @@ class AnswerExtras(FlaskForm):
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _managed_round(slug: str, round_id: int) -> tuple[Challenge, Round]:
-    challenge = get_challenge(slug, manage=True)
-    found = get_round(challenge, round_id)
-    if found is None:
-        abort(404)
-    return challenge, found
-
-
 def _managed_invitation(slug: str, round_id: int, invitation_id: int) -> Invitation:
-    _challenge, round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     invitation = invitations.get_invitation(round_, invitation_id)
     if invitation is None:
         abort(404)
@@ -114,13 +106,6 @@ def _managed_invitation(slug: str, round_id: int, invitation_id: int) -> Invitat
 
 def _invitations_url(round_: Round) -> str:
     return url_for("validation.invitations", slug=round_.challenge.slug, round_id=round_.id)
-
-
-def _round_url(round_: Round) -> str | None:
-    """The round's overview page, once the rounds pages are there."""
-    if "validation.round" not in current_app.view_functions:
-        return None
-    return url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id)
 
 
 def _group_choices(round_: Round) -> list[SelectChoice]:
@@ -148,13 +133,14 @@ def _render_invitations(round_: Round, status: int = 200, *, one: InviteOneForm 
         counts=invitations.invitation_counts(round_), button_form=EmptyForm(),
         verdict=check(round_.challenge, Action.run_validation),
         is_closed=effective_state(round_) is RoundState.closed,
-        status_of=invitations.answer_status, round_url=_round_url(round_),
+        status_of=invitations.answer_status,
+        round_url=url_if_routed("validation.round", slug=round_.challenge.slug, round_id=round_.id),
     ), status
 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/invitations", endpoint="invitations")
 def invitations_page(slug: str, round_id: int) -> tuple[str, int]:
-    _challenge, round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     return _render_invitations(round_)
 
 
@@ -188,17 +174,9 @@ def _invite(round_: Round, lines: Callable[[], list[Line]],
     return redirect(_invitations_url(round_))
 
 
-def _attach(form: FlaskForm, field: str | None, message: str) -> None:
-    target = form._fields.get(field or "")
-    if target is None:
-        form.form_errors.append(message)
-    else:
-        target.errors = [*target.errors, message]
-
-
 @bp.post("/c/<slug>/rounds/<int:round_id>/invitations/one")
 def invite_one(slug: str, round_id: int) -> Response | tuple[str, int]:
-    _challenge, round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     form = InviteOneForm()
     form.group.choices = _group_choices(round_)
     if not form.validate():
@@ -206,7 +184,7 @@ def invite_one(slug: str, round_id: int) -> Response | tuple[str, int]:
 
     def failed(error: InvitationError) -> tuple[str, int]:
         for problem in error.problems or [invitations.LineProblem(1, str(error), error.field)]:
-            _attach(form, problem.field, problem.reason)
+            attach_message(form, problem.field, problem.reason)
         return _render_invitations(round_, 422, one=form)
 
     return _invite(round_, lambda: [Line(1, form.email.data or "", form.group.data or "",
@@ -215,13 +193,13 @@ def invite_one(slug: str, round_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/invitations/list")
 def invite_list(slug: str, round_id: int) -> Response | tuple[str, int]:
-    _challenge, round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     form = InviteListForm()
     if not form.validate():
         return _render_invitations(round_, 422, pasted=form)
 
     def failed(error: InvitationError) -> tuple[str, int]:
-        _attach(form, "addresses", str(error))
+        attach_message(form, "addresses", str(error))
         return _render_invitations(round_, 422, pasted=form, problems=error.problems,
                                    problems_in="pasted")
 
@@ -230,13 +208,13 @@ def invite_list(slug: str, round_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/invitations/csv")
 def invite_csv(slug: str, round_id: int) -> Response | tuple[str, int]:
-    _challenge, round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     form = InviteCsvForm()
     if not form.validate():
         return _render_invitations(round_, 422, upload=form)
 
     def failed(error: InvitationError) -> tuple[str, int]:
-        _attach(form, "csv_file", str(error))
+        attach_message(form, "csv_file", str(error))
         return _render_invitations(round_, 422, upload=form, problems=error.problems,
                                    problems_in="csv")
 
@@ -245,20 +223,8 @@ def invite_csv(slug: str, round_id: int) -> Response | tuple[str, int]:
 
 def _button(round_: Round, change: Callable[[], Any], done: Callable[[Any], str]) -> Response:
     """Run one button action: commit and say what happened, or roll back and say why not."""
-    if not EmptyForm().validate():
-        abort(400)
-    try:
-        result = change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        flash(closed.verdict.reason, "error")
-    except InvitationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(done(result), "success")
-    return redirect(_invitations_url(round_))
+    ensure_button_posted()
+    return attempt(change, done, _invitations_url(round_), errors=InvitationError)
 
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/invitations/<int:invitation_id>/revoke")
@@ -287,7 +253,7 @@ def reissue_invitation(slug: str, round_id: int, invitation_id: int) -> Response
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/invitations/remind")
 def send_reminders(slug: str, round_id: int) -> Response:
-    _challenge, round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
 
     def done(result: invitations.ReminderResult) -> str:
         sent = ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", result.sent)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import (
     Response,
     abort,
-    current_app,
     render_template,
     request,
     stream_with_context,
@@ -14,21 +13,20 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from werkzeug.routing import BuildError
 from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
-from ideation.challenges.views import get_challenge
 from ideation.core.permissions import acting_user
+from ideation.core.viewhelpers import url_if_routed
 from ideation.extensions import db
 from ideation.ideas.forms import optional_int
-from ideation.prototypes import services as prototype_services
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation import results, services
 from ideation.validation.forms import STATE_LABELS
 from ideation.validation.models import Question, Round, StakeholderGroup
+from ideation.validation.round_views import managed_prototype, managed_round
 from ideation.validation.views import bp
 
 MAX_PAGE = 10_000
@@ -59,14 +57,6 @@ class CompareForm(FlaskForm):
 # --- loading -------------------------------------------------------------------------------------
 
 
-def _load(slug: str, round_id: int) -> tuple[Challenge, Round]:
-    challenge = get_challenge(slug, manage=True)
-    round_ = services.get_round(challenge, round_id)
-    if round_ is None:
-        abort(404)
-    return challenge, round_
-
-
 def _filter(round_: Round, form_class: type[GroupFilterForm] = GroupFilterForm
             ) -> tuple[GroupFilterForm, StakeholderGroup | None]:
     """The filter form from the query string and the chosen group (404 for another round's)."""
@@ -81,19 +71,9 @@ def _filter(round_: Round, form_class: type[GroupFilterForm] = GroupFilterForm
     return form, group
 
 
-def _url_if(endpoint: str, **values: object) -> str | None:
-    """A link to a page of another part of the platform, once that page exists."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def _links(challenge: Challenge, round_: Round) -> dict[str, str | None]:
     return {
-        "round_url": _url_if("validation.round", slug=challenge.slug, round_id=round_.id),
+        "round_url": url_if_routed("validation.round", slug=challenge.slug, round_id=round_.id),
         "compare_url": url_for("validation.compare", slug=challenge.slug,
                                prototype_id=round_.prototype_id),
     }
@@ -108,7 +88,8 @@ def _page_number() -> int:
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/results", endpoint="results")
 def results_page(slug: str, round_id: int) -> str:
-    challenge, round_ = _load(slug, round_id)
+    round_ = managed_round(slug, round_id)
+    challenge = round_.challenge
     form, group = _filter(round_)
     group_id = group.id if group is not None else None
     return render_template(
@@ -121,7 +102,8 @@ def results_page(slug: str, round_id: int) -> str:
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/results/groups")
 def results_groups(slug: str, round_id: int) -> str:
-    challenge, round_ = _load(slug, round_id)
+    round_ = managed_round(slug, round_id)
+    challenge = round_.challenge
     return render_template("validation/results_groups.html", challenge=challenge,
                            round=round_, breakdown=results.group_breakdown(round_),
                            **_links(challenge, round_))
@@ -136,7 +118,8 @@ def _text_question(round_: Round, question_id: int) -> Question:
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/results/questions/<int:question_id>/answers")
 def results_answers(slug: str, round_id: int, question_id: int) -> str:
-    challenge, round_ = _load(slug, round_id)
+    round_ = managed_round(slug, round_id)
+    challenge = round_.challenge
     question = _text_question(round_, question_id)
     form, group = _filter(round_, AnswerSearchForm)
     text = (form.q.data or "").strip()[:200]
@@ -150,7 +133,7 @@ def results_answers(slug: str, round_id: int, question_id: int) -> str:
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/results.csv")
 def results_csv(slug: str, round_id: int) -> Response:
-    _challenge, round_ = _load(slug, round_id)
+    round_ = managed_round(slug, round_id)
     lines = results.export_csv(acting_user(), round_)
     name = results.export_filename(round_)
     db.session.commit()
@@ -177,17 +160,14 @@ def _chosen(rounds: list[Round], form: CompareForm) -> tuple[Round, Round] | Non
 
 def _version_url(prototype: Prototype, version: PrototypeVersion) -> str | None:
     slug = prototype.challenge.slug
-    return (_url_if("prototypes.version", slug=slug, prototype_id=prototype.id,
+    return (url_if_routed("prototypes.version", slug=slug, prototype_id=prototype.id,
                     number=version.number)
-            or _url_if("prototypes.show", slug=slug, prototype_id=prototype.id))
+            or url_if_routed("prototypes.show", slug=slug, prototype_id=prototype.id))
 
 
 @bp.get("/c/<slug>/prototypes/<int:prototype_id>/compare")
 def compare(slug: str, prototype_id: int) -> str:
-    challenge = get_challenge(slug, manage=True)
-    prototype = prototype_services.get_prototype(challenge, prototype_id)
-    if prototype is None:
-        abort(404)
+    challenge, prototype = managed_prototype(slug, prototype_id)
     rounds = services.rounds_of(prototype)
     form = CompareForm(request.args)
     form.a.choices = form.b.choices = _compare_choices(rounds)

@@ -3,23 +3,22 @@ its edit page, opening and closing, the form builder and the preview. Core team 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from ideation.challenges.models import Challenge
-from ideation.challenges.phases import Action, PhaseClosed, check, today
+from ideation.challenges.phases import Action, check, today
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
-from ideation.extensions import db
-from ideation.prototypes.models import Prototype
+from ideation.core.viewhelpers import attempt, ensure_button_posted, submit, url_if_routed
+from ideation.prototypes.models import Prototype, PrototypeImage
 from ideation.prototypes.services import get_prototype
 from ideation.validation import services
 from ideation.validation.answer_form import build_answer_form
@@ -37,12 +36,11 @@ from ideation.validation.views import bp
 NEW_PREFIX, EDIT_PREFIX = "new", "edit"
 
 
-@bp.app_template_global()
-def url_if_routed(endpoint: str, **values: Any) -> str | None:
-    """A link to a page of this issue that another part may not have added yet."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
+# Links to pages of other parts (the prototype's version and images, the results) in templates.
+bp.add_app_template_global(url_if_routed)
+
+_attempt = partial(attempt, errors=services.RoundError)
+_submit = partial(submit, errors=services.RoundError)
 
 
 @bp.context_processor
@@ -52,7 +50,8 @@ def labels() -> dict[str, Any]:
 
 
 # --- loading and answering --------------------------------------------------------------------
-def _managed_prototype(slug: str, prototype_id: int) -> tuple[Challenge, Prototype]:
+def managed_prototype(slug: str, prototype_id: int) -> tuple[Challenge, Prototype]:
+    """The challenge and its prototype for the core team: 403 for others, 404 when missing."""
     challenge = get_challenge(slug, manage=True)
     prototype = get_prototype(challenge, prototype_id)
     if prototype is None:
@@ -60,7 +59,8 @@ def _managed_prototype(slug: str, prototype_id: int) -> tuple[Challenge, Prototy
     return challenge, prototype
 
 
-def _managed_round(slug: str, round_id: int) -> Round:
+def managed_round(slug: str, round_id: int) -> Round:
+    """A round of the challenge for the core team: 403 for others, 404 when missing."""
     challenge = get_challenge(slug, manage=True)
     round_ = services.get_round(challenge, round_id)
     if round_ is None:
@@ -69,7 +69,7 @@ def _managed_round(slug: str, round_id: int) -> Round:
 
 
 def _managed_question(slug: str, round_id: int, question_id: int) -> Question:
-    question = services.get_question(_managed_round(slug, round_id), question_id)
+    question = services.get_question(managed_round(slug, round_id), question_id)
     if question is None:
         abort(404)
     return question
@@ -85,57 +85,10 @@ def _builder_url(round_: Round, question: Question | None = None) -> str:
                    _anchor=anchor)
 
 
-def _attach_error(form: FlaskForm, error: services.RoundError) -> None:
-    field = form._fields.get(error.field or "")
-    if field is None:
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
-
-
-def _submit(form: FlaskForm, change: Callable[[], Any]) -> tuple[Any, int | None]:
-    """Run a form's change and commit: (its result, None). When a rule stops it, nothing is
-    stored, the reason is attached to the form and the status to answer with is returned."""
-    try:
-        result = change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        form.form_errors.append(closed.verdict.reason)
-        return None, 409
-    except services.RoundError as error:
-        db.session.rollback()
-        _attach_error(form, error)
-        return None, 422
-    db.session.commit()
-    return result, None
-
-
-def _attempt(change: Callable[[], Any], done: str | Callable[[Any], str],
-             back: str) -> Response:
-    """Run one button action: commit and say so, or roll back and say why not."""
-    try:
-        result = change()
-    except PhaseClosed as closed:
-        db.session.rollback()
-        flash(closed.verdict.reason, "error")
-    except services.RoundError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(done(result) if callable(done) else done, "success")
-    return redirect(back)
-
-
-def _button_posted() -> None:
-    if not EmptyForm().validate():
-        abort(400)
-
-
 # --- a prototype's rounds ---------------------------------------------------------------------
 @bp.get("/c/<slug>/prototypes/<int:prototype_id>/rounds")
 def prototype_rounds(slug: str, prototype_id: int) -> str:
-    challenge, prototype = _managed_prototype(slug, prototype_id)
+    challenge, prototype = managed_prototype(slug, prototype_id)
     return render_template("validation/round_list.html", challenge=challenge,
                            prototype=prototype, rounds=services.rounds_of(prototype),
                            verdict=check(challenge, Action.run_validation))
@@ -176,7 +129,7 @@ def _create_round(challenge: Challenge, prototype: Prototype, form: NewRoundForm
 
 @bp.route("/c/<slug>/prototypes/<int:prototype_id>/rounds/new", methods=["GET", "POST"])
 def new_round(slug: str, prototype_id: int) -> tuple[str, int] | Response:
-    challenge, prototype = _managed_prototype(slug, prototype_id)
+    challenge, prototype = managed_prototype(slug, prototype_id)
     form = _new_round_form(challenge, prototype)
     status = 200
     if request.method == "POST":
@@ -194,7 +147,7 @@ def new_round(slug: str, prototype_id: int) -> tuple[str, int] | Response:
 # --- one round --------------------------------------------------------------------------------
 @bp.get("/c/<slug>/rounds/<int:round_id>", endpoint="round")
 def round_overview(slug: str, round_id: int) -> str:
-    round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     return render_template(
         "validation/round.html", challenge=round_.challenge, round=round_,
         prototype=round_.prototype, state=services.effective_state(round_),
@@ -204,7 +157,7 @@ def round_overview(slug: str, round_id: int) -> str:
 
 @bp.route("/c/<slug>/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def edit_round(slug: str, round_id: int) -> tuple[str, int] | Response:
-    round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     if request.method == "GET":
         form = RoundForm(formdata=None, title=round_.title, intro=round_.intro,
                          opens_on=round_.opens_on, closes_on=round_.closes_on,
@@ -228,16 +181,16 @@ def edit_round(slug: str, round_id: int) -> tuple[str, int] | Response:
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/open")
 def open_round(slug: str, round_id: int) -> Response:
-    round_ = _managed_round(slug, round_id)
-    _button_posted()
+    round_ = managed_round(slug, round_id)
+    ensure_button_posted()
     return _attempt(lambda: services.open_round(acting_user(), round_),
                     _("The round is open. Invite the stakeholders."), _round_url(round_))
 
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/close")
 def close_round(slug: str, round_id: int) -> Response:
-    round_ = _managed_round(slug, round_id)
-    _button_posted()
+    round_ = managed_round(slug, round_id)
+    ensure_button_posted()
     return _attempt(lambda: services.close_round(acting_user(), round_),
                     _("The round is closed. No more answers are accepted."), _round_url(round_))
 
@@ -271,12 +224,12 @@ def _render_builder(round_: Round, status: int = 200, *, add_form: QuestionForm 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/questions")
 def builder(slug: str, round_id: int) -> tuple[str, int]:
-    return _render_builder(_managed_round(slug, round_id))
+    return _render_builder(managed_round(slug, round_id))
 
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/questions")
 def add_question(slug: str, round_id: int) -> tuple[str, int] | Response:
-    round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     form, status = QuestionForm(prefix=NEW_PREFIX), 422
     if form.validate():
         question, status = _submit(form, lambda: services.add_question(
@@ -304,7 +257,7 @@ def edit_question(slug: str, round_id: int, question_id: int) -> tuple[str, int]
 @bp.post("/c/<slug>/rounds/<int:round_id>/questions/<int:question_id>/move")
 def move_question(slug: str, round_id: int, question_id: int) -> Response:
     question = _managed_question(slug, round_id, question_id)
-    _button_posted()
+    ensure_button_posted()
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
@@ -317,7 +270,7 @@ def move_question(slug: str, round_id: int, question_id: int) -> Response:
 @bp.post("/c/<slug>/rounds/<int:round_id>/questions/<int:question_id>/delete")
 def delete_question(slug: str, round_id: int, question_id: int) -> Response:
     question = _managed_question(slug, round_id, question_id)
-    _button_posted()
+    ensure_button_posted()
     round_ = question.round
     return _attempt(lambda: services.delete_question(acting_user(), question),
                     _("The question is deleted."), _builder_url(round_))
@@ -325,7 +278,7 @@ def delete_question(slug: str, round_id: int, question_id: int) -> Response:
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/questions/copy")
 def copy_questions(slug: str, round_id: int) -> tuple[str, int] | Response:
-    round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     form, status = _copy_form(round_, CopyQuestionsForm()), 422
     if form.validate():
         source = services.get_round(round_.challenge, form.source.data or 0)
@@ -346,11 +299,18 @@ def copy_questions(slug: str, round_id: int) -> tuple[str, int] | Response:
 @bp.route("/c/<slug>/rounds/<int:round_id>/preview", methods=["GET", "POST"])
 def preview(slug: str, round_id: int) -> tuple[str, int]:
     """The form exactly as a stakeholder sees it; a sent preview is checked, never stored."""
-    round_ = _managed_round(slug, round_id)
+    round_ = managed_round(slug, round_id)
     posted = request.method == "POST"
     form = build_answer_form(round_, formdata=request.form if posted else None)
     valid = posted and form.validate()
     status = 422 if posted and not valid else 200
+
+    def image_src(image: PrototypeImage) -> str | None:
+        # The team sees the images where it sees the prototype, not behind a personal link.
+        return url_if_routed("prototypes.image", slug=round_.challenge.slug,
+                             prototype_id=round_.prototype_id, image_id=image.id,
+                             variant="display")
+
     return render_template("validation/preview.html", challenge=round_.challenge,
                            round=round_, prototype=round_.prototype, version=round_.version,
-                           form=form, checked=valid), status
+                           form=form, checked=valid, image_src=image_src), status

@@ -25,6 +25,11 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
+def no_horizontal_scroll(page) -> bool:
+    """The page fits the width of the window: nothing to scroll sideways (WCAG 1.4.10)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -24,6 +24,7 @@ from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
 from ideation.ideas.models import Idea
 from ideation.prototypes.models import Prototype, PrototypeImage
+from tests.browser.conftest import no_horizontal_scroll
 from tests.factories import PASSWORD, make_challenge
 from tests.ideas.conftest import quick_user
 
@@ -52,10 +53,6 @@ def _shortlisted_cluster(challenge, titles):
                             description="Uitleg.", cluster_id=cluster.id) for title in titles)
     db.session.commit()
     return cluster
-
-
-def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def _move_concept(page, reason, button):
@@ -192,12 +189,12 @@ def test_core_team_turns_a_cluster_into_a_concept_scores_it_and_makes_a_prototyp
     expect(lineage.get_by_role("link", name="Een vaste contactpersoon")).to_be_visible()
     expect(page.get_by_role("heading", name="Manage (core team)")).to_have_count(0)
     page.set_viewport_size({"width": 390, "height": 844})
-    assert _no_horizontal_scroll(page)
+    assert no_horizontal_scroll(page)
 
     page.get_by_role("button", name="Nederlands").click()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page.get_by_role("heading", level=1)).to_have_text("Proef met het loket")
     expect(page.locator("section.prototype-lineage")).to_contain_text(cluster.name)
     expect(page.get_by_text(SECOND_TEXT)).to_be_visible()
-    assert _no_horizontal_scroll(page)
+    assert no_horizontal_scroll(page)
     assert not [e for e in errors if re.search("Content Security Policy", e)], errors

@@ -33,6 +33,7 @@ from ideation.validation.models import (
     Response,
     RoundState,
 )
+from tests.browser.conftest import no_horizontal_scroll
 from tests.factories import PASSWORD, make_challenge
 from tests.ideas.conftest import quick_user
 
@@ -107,10 +108,6 @@ def _in_english(page, url):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_stakeholder_answers_from_a_token_link_on_a_phone_and_core_team_decides(
     app, live_server, page, phone
 ):
@@ -161,7 +158,7 @@ def test_stakeholder_answers_from_a_token_link_on_a_phone_and_core_team_decides(
     expect(phone.locator(".flash-success")).to_contain_text(
         "Thank you! Your answers were sent.")
     expect(phone.get_by_role("button", name="Save and continue later")).to_have_count(0)
-    assert _no_horizontal_scroll(phone)
+    assert no_horizontal_scroll(phone)
     db.session.expire_all()
     sent = db.session.scalars(db.select(Response).where(
         Response.invitation.has(email="petra@example.org"))).one()

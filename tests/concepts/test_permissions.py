@@ -15,8 +15,8 @@ from ideation.concepts import scoring
 from ideation.extensions import db
 from tests import factories
 from tests.concepts.conftest import make_cluster, make_concept
-from tests.curation.test_permissions import DONE, HIDDEN, NO, ROLES, make_person, outcome
 from tests.ideas.conftest import quick_user
+from tests.permissions import DONE, NO, NOT_SEEN, ROLES, make_person, walk_matrix
 
 EVERYONE = (200, 200, 200, 200, 200, 200)
 TEAM_ONLY = (404, 404, 404, 404, 200, 200)  # a public page that is not published yet
@@ -27,7 +27,7 @@ MATRIX = [
     ("GET",  "/c/open/concepts",                           None,        (*NO, 200, 200)),
     ("GET",  "/c/open/concepts?sort=disagreement&state=draft", None,    (*NO, 200, 200)),
     ("GET",  "/c/open/concepts?sort=zzz&state=bogus",      None,        (*NO, 200, 200)),
-    ("GET",  "/c/verborgen/concepts",                      None,        (*HIDDEN, 200, 200)),
+    ("GET",  "/c/verborgen/concepts",                      None,        (*NOT_SEEN, 200, 200)),
     ("GET",  "/c/open/concepts/new",                       None,        (*NO, 200, 200)),
     ("GET",  "/c/open/concepts/new?cluster={cluster}",     None,        (*NO, 200, 200)),
     ("POST", "/c/open/concepts/new",                       "new",       (*NO, DONE, DONE)),
@@ -99,12 +99,6 @@ def test_permission_matrix(client, role):
     if person is not None:
         assert client.login(person).status_code == 302
 
-    column = ROLES.index(role)
-    expected, actual = {}, {}
-    for method, path, body, statuses in MATRIX:
-        url = path.format(**ids)
-        response = client.get(url) if method == "GET" else client.post_form(url, bodies[body])
-        key = f"{method} {path} {body or ''}"
-        expected[key], actual[key] = statuses[column], outcome(response)
+    expected, actual = walk_matrix(client, MATRIX, role, ids, bodies)
 
     assert actual == expected

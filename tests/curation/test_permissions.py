@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import types
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,18 +19,14 @@ from ideation.curation.models import Cluster
 from ideation.extensions import db
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
-
-LOGIN, DONE = "login", "done"
-ROLES = ("anonymous", "citizen", "stakeholder", "other_core_team", "core_team", "admin")
-NO = (LOGIN, 403, 403, 403)  # anonymous, citizen, stakeholder, core team of another challenge
-HIDDEN = (LOGIN, 404, 404, 404)
+from tests.permissions import DONE, NO, NOT_SEEN, ROLES, make_person, walk_matrix
 
 # fmt: off
 MATRIX = [
     # method, path,                                 body
     ("GET",  "/c/open/board",                         None,      (*NO, 200, 200)),
     ("GET",  "/c/open/board?all=y&q=Idee&theme=1",    None,      (*NO, 200, 200)),
-    ("GET",  "/c/concept/board",                      None,      (*HIDDEN, 200, 200)),
+    ("GET",  "/c/concept/board",                      None,      (*NOT_SEEN, 200, 200)),
     ("GET",  "/c/open/clusters/{a}",                  None,      (*NO, 200, 200)),
     ("POST", "/c/open/clusters/{a}",                  "edit",    (*NO, DONE, DONE)),
     ("POST", "/c/open/clusters/{a}",                  "no_name", (*NO, 422, 422)),
@@ -53,29 +48,6 @@ def fake_engine() -> types.ModuleType:
     module.suggest_clusters = lambda docs, language, k=None, *, seed=0: [
         Suggestion(0, "groep", ["groep"], [i for i, _t in docs], [], 0.5)]
     return module
-
-
-def make_person(role, challenge, concept, other):
-    if role == "anonymous":
-        return None
-    if role == "other_core_team":
-        return quick_user("core_team", other)
-    if role in ("citizen", "admin"):
-        return quick_user(role)
-    person = quick_user(role, challenge)
-    if role == "core_team":
-        from ideation.accounts.models import MembershipRole
-        from ideation.accounts.services import set_membership
-
-        set_membership(None, concept, person, MembershipRole.core_team)
-        db.session.commit()
-    return person
-
-
-def outcome(response) -> int | str:
-    if response.status_code == 302:
-        return LOGIN if urlsplit(response.location).path == "/login" else DONE
-    return response.status_code
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,13 +78,7 @@ def test_permission_matrix(client, role, monkeypatch):
     if person is not None:
         assert client.login(person).status_code == 302
 
-    column = ROLES.index(role)
-    expected, actual = {}, {}
-    for method, path, body, statuses in MATRIX:
-        url = path.format(**ids)
-        response = client.get(url) if method == "GET" else client.post_form(url, bodies[body])
-        key = f"{method} {path} {body or ''}"
-        expected[key], actual[key] = statuses[column], outcome(response)
+    expected, actual = walk_matrix(client, MATRIX, role, ids, bodies)
 
     assert actual == expected
     db.session.expire_all()
