@@ -40,6 +40,7 @@ from ideation.challenges.services import (
     register_funnel_stage,
 )
 from ideation.core.audit import record_event
+from ideation.core.cache import cached
 from ideation.core.db import utcnow
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
@@ -498,30 +499,61 @@ _ORDER = {
 }
 
 
+def _count(*conditions: ColumnElement[bool]) -> int:
+    return db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+
+
+def _gallery_filters(challenge: Challenge, manages: bool, status: IdeaStatus | None,
+                     theme_id: int | None) -> list[ColumnElement[bool]]:
+    """The gallery's filters, before the visibility rule."""
+    filters = [Idea.challenge_id == challenge.id, Idea.merged_into_id.is_(None)]
+    if status is not None:
+        if not manages and status is not IdeaStatus.published:
+            filters.append(false())
+        filters.append(Idea.status == status)
+    else:
+        filters.append(Idea.status != IdeaStatus.withdrawn)
+    if theme_id:
+        filters.append(Idea.theme_id == theme_id)
+    return filters
+
+
+def _gallery_total(viewer: User | None, challenge: Challenge, manages: bool,
+                   status: IdeaStatus | None, theme_id: int | None) -> int:
+    """How many ideas the gallery lists for ``viewer``; the costly part is cached.
+
+    Counting thousands of ideas is most of a gallery page's database time, and the count is
+    the same for everyone who sees the same ideas: the team sees all, everyone else the
+    published ones plus, when logged in, their own other ones (a small count on an index).
+    """
+    filters = _gallery_filters(challenge, manages, status, theme_id)
+    key = ("ideas.count", challenge.id, manages, status, theme_id)
+    if manages:
+        return cached(key, lambda: _count(*filters))
+    total = cached(key, lambda: _count(*filters, Idea.status == IdeaStatus.published))
+    if viewer is not None and viewer.is_authenticated:
+        total += _count(*filters, Idea.author_id == viewer.id,
+                        Idea.status != IdeaStatus.published)
+    return total
+
+
 def gallery(challenge: Challenge, viewer: User | None, *, theme_id: int | None = None,
             status: IdeaStatus | None = None, sort: str = "newest", page: int = 1,
             per_page: int = PER_PAGE) -> Page:
-    """One page of ideas: a count and a page query, plus one query for all photos.
+    """One page of ideas: a (cached) count and a page query, plus one query for all photos.
 
     Without a status filter the gallery leaves withdrawn ideas out, also for the team. Ideas
     merged into another are never listed: the idea they are merged into stands for them.
     """
     if not can_view(viewer, challenge):
         return Page([], 1, per_page, 0)
-    conditions = [Idea.challenge_id == challenge.id, _visibility_clause(viewer, challenge),
-                  Idea.merged_into_id.is_(None)]
-    if status is not None:
-        if not can_manage(viewer, challenge) and status is not IdeaStatus.published:
-            conditions.append(false())
-        conditions.append(Idea.status == status)
-    else:
-        conditions.append(Idea.status != IdeaStatus.withdrawn)
-    if theme_id:
-        conditions.append(Idea.theme_id == theme_id)
-    total = db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    manages = can_manage(viewer, challenge)
+    theme_id = int(theme_id) if theme_id else None
+    total = _gallery_total(viewer, challenge, manages, status, theme_id)
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     items = db.session.scalars(
-        select(Idea).where(*conditions)
+        select(Idea).where(*_gallery_filters(challenge, manages, status, theme_id),
+                           _visibility_clause(viewer, challenge))
         .options(selectinload(Idea.images), joinedload(Idea.theme), _AUTHOR_WITHOUT_ROLES)
         .order_by(*_ORDER.get(sort, _ORDER["newest"]))
         .limit(per_page).offset((page - 1) * per_page)
@@ -566,11 +598,8 @@ def image_for_key(key: str) -> IdeaImage | None:
 
 
 def count_published(challenge: Challenge) -> int:
-    return db.session.scalar(
-        select(func.count(Idea.id)).where(Idea.challenge_id == challenge.id,
-                                          Idea.status == IdeaStatus.published,
-                                          Idea.merged_into_id.is_(None))
-    ) or 0
+    """Published ideas not merged into another: the funnel's first stage (cached)."""
+    return _gallery_total(None, challenge, False, None, None)
 
 
 def refuse_removing_used_theme(theme: Theme) -> str | None:

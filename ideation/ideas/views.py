@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -19,14 +21,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from ideation.challenges.models import Challenge
-from ideation.challenges.phases import Action, PhaseClosed, check
+from ideation.challenges.phases import Action, PhaseClosed, check, today
 from ideation.challenges.views import get_challenge
+from ideation.core import cache
+from ideation.core.cache import cached_html
 from ideation.core.forms import EmptyForm
+from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import per_user, public
 from ideation.extensions import db, limiter
@@ -47,6 +54,7 @@ from ideation.moderation import services as moderation
 from ideation.search import services as search
 
 bp = Blueprint("ideas", __name__)
+bp.record_once(lambda state: cache.init_app(state.app))
 
 STATUS_LABELS = {
     IdeaStatus.published: _l("Published"),
@@ -100,9 +108,46 @@ def _detail(idea: Idea) -> Response:
 # --- gallery -----------------------------------------------------------------------------
 
 
+def _shared_key(*extra: Any) -> tuple[Any, ...] | None:
+    """A cache key for page parts that every anonymous visitor sees alike; None otherwise.
+
+    Besides the data (see ideation.core.cache) such parts depend on the address, the
+    language, and the date (what the phases allow today).
+    """
+    if current_user.is_authenticated:
+        return None
+    return (request.endpoint, request.path, current_language(), today(), *extra)
+
+
+def _parts(key: tuple[Any, ...] | None, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return compute() if key is None else cached_html(key, compute)
+
+
+def _render_part(template: str, **context: Any) -> Markup:
+    """A template rendered on its own (autoescaped), to be placed in a page as it is."""
+    return Markup(render_template(template, **context))  # noqa: S704 - Jinja escaped it
+
+
 @bp.get("/c/<slug>/ideas")
 @public
 def gallery(slug: str) -> str:
+    # A search reads the index, which is updated after the commit: not cached.
+    searching = bool(request.args.get("q", "").strip())
+    key = None if searching else _shared_key(tuple(sorted(request.args.items(multi=True))))
+    return render_template("ideas/gallery.html", parts=_parts(key, lambda: _gallery_parts(slug)))
+
+
+def _card_labels() -> dict[str, Callable[[int], str]]:
+    """The cards' count labels, translated once per number shown rather than once per card."""
+    return {
+        "supports_label": functools.cache(
+            lambda n: ngettext("%(num)s support", "%(num)s supports", n)),
+        "responses_label": functools.cache(
+            lambda n: ngettext("%(num)s response", "%(num)s responses", n)),
+    }
+
+
+def _gallery_parts(slug: str) -> dict[str, Any]:
     challenge = get_challenge(slug)
     manages = can_manage(current_user, challenge)
     form = GalleryFilterForm(request.args)
@@ -129,9 +174,17 @@ def gallery(slug: str) -> str:
     query = {key: value for key, value in
              (("q", text), ("theme", form.theme.data), ("status", status), ("sort", sort))
              if value}
-    return render_template("ideas/gallery.html", challenge=challenge, page=page, form=form,
-                           manages=manages, query=query, searching=bool(text),
-                           submit_verdict=check(challenge, Action.submit_idea))
+    links = {
+        "prev_url": url_for("ideas.gallery", slug=challenge.slug, page=page.page - 1, **query)
+        if page.has_prev else None,
+        "next_url": url_for("ideas.gallery", slug=challenge.slug, page=page.page + 1, **query)
+        if page.has_next else None,
+    }
+    content = _render_part("ideas/_gallery_content.html", challenge=challenge, page=page,
+                           form=form, manages=manages, query=query, searching=bool(text),
+                           submit_verdict=check(challenge, Action.submit_idea), **links,
+                           **_card_labels())
+    return {"challenge_title": challenge.title, "content": content, **links}
 
 
 @bp.get("/c/<slug>/ideas/similar")
@@ -291,12 +344,17 @@ def settings(slug: str) -> str | Response:
 @bp.get("/c/<slug>/ideas/<int:idea_id>")
 @public
 def show(slug: str, idea_id: int) -> str:
+    parts = _parts(_shared_key(), lambda: _idea_parts(slug, idea_id))
+    return render_template("ideas/show.html", parts=parts)
+
+
+def _idea_parts(slug: str, idea_id: int) -> dict[str, Any]:
     challenge, idea = get_visible_idea(slug, idea_id)
     moderation_form = ModerationForm(formdata=None, status=(
         "hidden" if idea.status is IdeaStatus.hidden else "published"),
         reason=idea.hidden_reason or "")
-    return render_template(
-        "ideas/show.html", challenge=challenge, idea=idea,
+    content = _render_part(
+        "ideas/_show_content.html", challenge=challenge, idea=idea,
         manages=can_manage(current_user, challenge),
         threads=services.comment_threads(current_user, idea),
         builds=services.builds_on_this(current_user, idea),
@@ -311,6 +369,7 @@ def show(slug: str, idea_id: int) -> str:
         comment_form=CommentForm(formdata=None), button_form=EmptyForm(),
         moderation_form=moderation_form,
     )
+    return {"idea_title": idea.title, "challenge_title": challenge.title, "content": content}
 
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/support")
