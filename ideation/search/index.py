@@ -29,6 +29,7 @@ Whoosh's MERGE_SMALL policy merge the small ones.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import os
 import pickle
@@ -39,30 +40,24 @@ import struct
 import threading
 import time
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
-from itertools import islice
+from itertools import accumulate, islice, repeat
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from weakref import WeakKeyDictionary
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, TEXT, Schema
-from whoosh.highlight import (
-    ContextFragmenter,
-    Highlighter,
-    HtmlFormatter,
-    WholeFragmenter,
-    set_matched_filter,
-    top_fragments,
-)
 from whoosh.index import FileIndex, LockError
 from whoosh.index import IndexError as WhooshIndexError
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.qparser.plugins import (
     EveryPlugin,
@@ -84,11 +79,13 @@ from whoosh.query import (
     QueryError,
     Term,
 )
-from whoosh.searching import Hit as WhooshHit
-from whoosh.searching import Results, Searcher
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import FileLock
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.times import datetime_to_long
 
 from ideation.search.analyzers import analyzer_for
@@ -447,15 +444,14 @@ class IdeaIndex:
             if q is None:
                 return empty
             try:
-                results = searcher.search(q, limit=page * per_page, filter=flt, sortedby=sortedby)
+                total, top = _find(searcher, q, flt, sortedby, page * per_page)
             except QueryError:
                 q = _terms_query(searcher.schema, text)
                 if q is None:
                     return empty
-                results = searcher.search(q, limit=page * per_page, filter=flt, sortedby=sortedby)
+                total, top = _find(searcher, q, flt, sortedby, page * per_page)
             start = (page - 1) * per_page
-            hits = _hits(results, results[start : start + per_page])
-            total = _count(searcher, q, flt, results)
+            hits = _hits(searcher, q, top[start : start + per_page])
             return SearchPage(total=total, hits=hits, page=page, per_page=per_page)
 
         return self._read(challenge_id, language, run)
@@ -491,8 +487,9 @@ class IdeaIndex:
             if not parts:
                 return []
             mask = Term("id", str(int(exclude_id))) if exclude_id is not None else None
-            results = searcher.search(Or(parts), limit=limit, mask=mask)
-            return _hits(results, results)
+            q = Or(parts)
+            results = searcher.search(q, limit=limit, mask=mask)
+            return _hits(searcher, q, [(hit.docnum, hit.score) for hit in results])
 
         return self._read(challenge_id, language, run)
 
@@ -639,7 +636,7 @@ class IdeaIndex:
             return cached[1]
         if cached is not None:
             cached[1].close()
-        searcher = self._index(challenge_id, cdir, generation).searcher()
+        searcher = self._index(challenge_id, cdir, generation).searcher(weighting=_WEIGHTING)
         cache[challenge_id] = (generation, searcher)
         cache.move_to_end(challenge_id)
         # Each open searcher holds file handles (and mmaps) for its segments.
@@ -800,6 +797,183 @@ def _terms_query(schema: Schema, text: str) -> Query | None:
     return Or([Term(f, w) for w in words for f in TEXT_FIELDS])
 
 
+# --- ranking ---------------------------------------------------------------------------------
+#
+# Whoosh scores a match through a tree of matcher objects and reads the field length of every
+# hit from its length column, one method chain per posting: at 100,000 ideas that was most of
+# a search. Nearly every query typed is a plain OR of words over the text fields; `_rank_terms`
+# scores those in one loop over the posting lists with the same BM25F arithmetic, counts the
+# matches on the way and keeps the best with a heap. Anything else (NOT, AND, phrases, prefixes,
+# a sort order) goes through Whoosh's collector, which still gets the cached field lengths.
+
+_B, _K1 = 0.75, 1.2  # Whoosh's BM25F defaults
+_LENGTH_OF = [byte_to_length(b) for b in range(256)]
+_LENGTHS: WeakKeyDictionary[IndexReader, dict[str, bytes]] = WeakKeyDictionary()
+_LENGTHS_LOCK = threading.Lock()
+
+
+def _field_lengths(reader: IndexReader, fieldname: str) -> bytes:
+    """One segment's length bytes of ``fieldname`` by document number, read once per reader
+    (a segment's documents never change length; deletions do not touch the column)."""
+    cached = _LENGTHS.get(reader)
+    if cached is not None and fieldname in cached:
+        return cached[fieldname]
+    count = reader.doc_count_all()
+    try:
+        # The reader Whoosh's own doc_field_length() uses: one byte per document.
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # noqa: SLF001
+        data = b"" if column is None else column._dbfile.get(column._basepos, column._count)  # noqa: SLF001
+    except AttributeError:  # pragma: no cover - another reader or column layout
+        data = bytes(
+            length_to_byte(reader.doc_field_length(d, fieldname, 0) or 0) for d in range(count)
+        )
+    data = data[:count].ljust(count, b"\0")
+    with _LENGTHS_LOCK:
+        _LENGTHS.setdefault(reader, {})[fieldname] = data
+    return data
+
+
+class _CachedBM25F(BM25F):
+    """Whoosh's BM25F, reading field lengths from `_field_lengths` instead of the column file
+    (same lengths, same scores)."""
+
+    def scorer(self, searcher: Searcher, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, BM25FScorer):
+            lengths = _field_lengths(searcher.reader(), fieldname)
+            scorer.dfl = lambda docnum: _LENGTH_OF[lengths[docnum]]
+        return scorer
+
+
+_WEIGHTING = _CachedBM25F(B=_B, K1=_K1)
+
+
+def _find(
+    searcher: Searcher, q: Query, flt: Query | None, sortedby: Any, limit: int
+) -> tuple[int, list[tuple[int, float]]]:
+    """(number of matches, the first ``limit`` as (docnum, score)), best or sorted first."""
+    if sortedby is None:
+        ranked = _rank_terms(searcher, q, flt, limit)
+        if ranked is not None:
+            return ranked
+    results = searcher.search(q, limit=limit, filter=flt, sortedby=sortedby)
+    return _count(searcher, q, flt, results), [(hit.docnum, hit.score) for hit in results]
+
+
+def _plain_terms(q: Query) -> list[Term] | None:
+    """The words of a query that is one word or a plain OR of words, else None."""
+    if type(q) is Term:
+        leaves = [q]
+    elif type(q) is Or and q.boost == 1.0 and not q.scale and not q.minmatch:
+        leaves = q.subqueries
+    else:
+        return None
+    if all(type(t) is Term and t.boost == 1.0 and not t.minquality for t in leaves):
+        return leaves
+    return None
+
+
+def _rank_terms(
+    searcher: Searcher, q: Query, flt: Query | None, limit: int
+) -> tuple[int, list[tuple[int, float]]] | None:
+    """What ``searcher.search(q, limit, filter=flt)`` ranks and counts, for plain OR queries.
+
+    The scores are Whoosh's: the same BM25F arithmetic with the same global statistics, and
+    a document's term scores added in the order of Whoosh's binary tree of union matchers.
+    Whoosh's collector may regroup that sum once it skips blocks, so a score can differ in
+    the last bit (measured: at most 2.3e-16 relative). Ties keep Whoosh's order: lower
+    document number first. Returns None for other queries.
+    """
+    leaves = _plain_terms(q)
+    if leaves is None:
+        return None
+    schema = searcher.schema
+    per_term: list[dict[int, float]] = []
+    for term in leaves:
+        if term.fieldname not in schema or not schema[term.fieldname].scorable:
+            return None  # not a text field: let Whoosh decide
+        per_term.append(_term_scores(searcher, term))
+    scores = _union(per_term, 0, len(per_term))
+    if flt is not None:
+        allowed = set(searcher.docs_for_query(flt))
+        scores = {d: score for d, score in scores.items() if d in allowed}
+    top = heapq.nlargest(limit, ((score, -d) for d, score in scores.items()))
+    return len(scores), [(-neg, score) for score, neg in top]
+
+
+def _term_scores(searcher: Searcher, term: Term) -> dict[int, float]:
+    """The BM25F score of one word in one field for each document that has it."""
+    fieldname = term.fieldname
+    btext = searcher.schema[fieldname].to_bytes(term.text)
+    scores: dict[int, float] = {}
+    if (fieldname, btext) not in searcher.reader():
+        return scores
+    idf = searcher.idf(fieldname, btext)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    norms = [_K1 * ((1 - _B) + _B * length / avgfl) for length in _LENGTH_OF]
+    k1_plus_1 = _K1 + 1
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (fieldname, btext) not in reader:
+            continue
+        lengths = _field_lengths(reader, fieldname)
+        # bm25() of whoosh.scoring: idf * ((tf * (K1 + 1)) / (tf + K1 * (...)))
+        scores.update(
+            (docnum + offset, idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])))
+            for docnum, tf in _postings(reader, fieldname, btext)
+        )
+    return scores
+
+
+def _postings(reader: IndexReader, fieldname: str, btext: bytes) -> Iterator[tuple[int, float]]:
+    """(document number, weight) of a term's live postings in one segment.
+
+    Whoosh's codec keeps postings in blocks of ids and weights; reading them a block at a
+    time saves four method calls per posting over the matcher interface.
+    """
+    m = reader.postings(fieldname, btext)
+    deleted: Any = ()
+    if isinstance(m, FilterMatcher):  # the segment has deletions: reader.postings excludes them
+        m, deleted = m.child, m._ids  # noqa: SLF001
+    if not isinstance(m, W3LeafMatcher) or m._byteids:  # noqa: SLF001 # pragma: no cover
+        while m.is_active():
+            if m.id() not in deleted:
+                yield m.id(), m.weight()
+            m.next()
+        return
+    # The private block API of W3LeafMatcher (Whoosh 2.7): the unpickled (ids as deltas,
+    # weights, ...) of a block (weights None: all 1.0; one float: all that), next block.
+    while m.is_active():
+        m._read_data()  # noqa: SLF001
+        deltas, weights = m._data[0], m._data[1]  # noqa: SLF001
+        if weights is None or isinstance(weights, float):
+            weights = repeat(1.0 if weights is None else weights, len(deltas))
+        block = zip(accumulate(deltas), weights)  # noqa: B905 - both are a block long
+        if deleted:
+            yield from (pair for pair in block if pair[0] not in deleted)
+        else:
+            yield from block
+        m._next_block()  # noqa: SLF001
+
+
+def _union(per_term: list[dict[int, float]], lo: int, hi: int) -> dict[int, float]:
+    """Every matching document's score: the term scores added as Whoosh's UnionMatcher adds
+    them in make_binary_tree's order (left + right where both match, else the one side)."""
+    if hi - lo == 1:
+        return per_term[lo]
+    half = lo + (hi - lo) // 2
+    left, right = _union(per_term, lo, half), _union(per_term, half, hi)
+    if len(left) < len(right):
+        merged = dict(right)
+        for d, score in left.items():
+            merged[d] = score + merged[d] if d in merged else score
+    else:
+        merged = dict(left)
+        for d, score in right.items():
+            merged[d] = merged[d] + score if d in merged else score
+    return merged
+
+
 def _count(searcher: Searcher, q: Query, flt: Query | None, results: Any) -> int:
     """Exact number of matches.
 
@@ -818,73 +992,167 @@ def _count(searcher: Searcher, q: Query, flt: Query | None, results: Any) -> int
     return len(docs)
 
 
-def _hits(results: Results, hits: Iterable[WhooshHit]) -> list[Hit]:
+# --- hits ------------------------------------------------------------------------------------
+
+
+def _hits(searcher: Searcher, q: Query, scored: Iterable[tuple[int, float | None]]) -> list[Hit]:
     """Hits with highlighted title and snippet (only call it for the shown page)."""
-    words = _query_words(results)
-    return [_hit(hit, words) for hit in hits]
+    words = _query_words(searcher, q)
+    return [_hit(searcher, docnum, score, words) for docnum, score in scored]
 
 
-def _query_words(results: Results) -> dict[str, frozenset[str]]:
+def _query_words(searcher: Searcher, q: Query) -> dict[str, frozenset[str]]:
     """The query's words per highlighted field, looked up once per search.
 
     Whoosh's highlight_hit looks them up again in the index for every hit and
     field: a fifth of the highlighting time.
     """
-    schema = results.searcher.schema
+    schema, reader = searcher.schema, searcher.reader()
     # One call per field: without ``fieldname``, Whoosh 2.7.5's existing_terms()
     # overwrites its argument in its loop and drops every field but the first.
     return {
         name: frozenset(
             schema[name].from_bytes(btext)
-            for _, btext in results.query_terms(expand=True, fieldname=name)
+            for _, btext in q.existing_terms(reader, expand=True, fieldname=name)
         )
         for name in _HIGHLIGHTED
     }
 
 
-def _hit(hit: WhooshHit, words: dict[str, frozenset[str]]) -> Hit:
-    fields = hit.fields()
+def _hit(
+    searcher: Searcher, docnum: int, score: float | None, words: dict[str, frozenset[str]]
+) -> Hit:
+    fields = searcher.stored_fields(docnum)
     title = fields.get("title", "")
     description = fields.get("description", "")
-    schema = hit.searcher.schema
-    title_html = _TITLE.highlight(title, words["title"], schema["title"].analyzer)
-    snippet_html = _SNIPPET.highlight(
+    schema = searcher.schema
+    title_html = _highlight_title(title, words["title"], schema["title"].analyzer)
+    snippet_html = _highlight_snippet(
         description, words["description"], schema["description"].analyzer
     )
     return Hit(
         id=int(fields["id"]),
         title_html=title_html or escape(title, quote=False),
         snippet_html=snippet_html or escape(_shorten(description), quote=False),
-        score=float(hit.score or 0.0),
+        score=float(score or 0.0),
     )
 
 
-class _Marker:
-    """Builds a fresh Highlighter per call: HtmlFormatter keeps per-search state."""
+# Whoosh's Highlighter (a fresh one per field and hit: HtmlFormatter keeps state) was half of a
+# search once ranking got fast: a generator per step and a Token copy per matched word. The
+# functions below give exactly its output for our fields: tokens of the field's analyser
+# (stop words kept, so they can be shown), BasicFragmentScorer, order FIRST, minscore 1 and
+# HtmlFormatter(tagname="mark", between=" … "). Whoosh's step that merges overlapping matched
+# tokens is left out: the analyser's regular expression never yields overlapping tokens.
+_CHARLIMIT = 2**15  # whoosh.highlight.DEFAULT_CHARLIMIT
+_MARK = '<mark class="match term{}">{}</mark>'
+_BETWEEN = " … "
+_MAX_CLASSES = 5
+_Token = tuple[int, int, str]  # startchar, endchar, term
+_Fragment = tuple[int, int, list[_Token]]  # startchar, endchar, matched tokens
 
-    def __init__(self, fragmenter_factory: Callable[[], Any], top: int) -> None:
-        self.fragmenter_factory = fragmenter_factory
-        self.top = top
 
-    def highlight(self, text: str, words: frozenset[str], analyzer: Any) -> str:
-        """What Highlighter.highlight_hit does for a field without stored
-        character offsets, with the query's words given instead of looked up."""
-        if not text or not words:
-            return ""
-        # HtmlFormatter html-escapes both the marked terms and the text between
-        # them (quote=False, fine for element content), so stored user text
-        # cannot inject markup.
-        formatter = HtmlFormatter(tagname="mark", between=" … ")
-        highlighter = Highlighter(fragmenter=self.fragmenter_factory(), formatter=formatter)
-        tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-        tokens = highlighter._merge_matched_tokens(set_matched_filter(tokens, words))  # noqa: SLF001
-        fragments = highlighter.fragmenter.fragment_tokens(text, tokens)
-        fragments = top_fragments(
-            fragments, self.top, highlighter.scorer, highlighter.order, minscore=1
-        )
-        return formatter.format(fragments)
+def _tokens(
+    text: str, words: frozenset[str], analyzer: Any
+) -> Iterator[tuple[int, int, str, bool]]:
+    """(startchar, endchar, term, matched) of each word, stop words included."""
+    for t in analyzer(text, positions=True, chars=True, mode="index", removestops=False):
+        yield t.startchar, t.endchar, t.text, t.text in words
+
+
+def _whole_fragment(text: str, words: frozenset[str], analyzer: Any) -> list[_Fragment]:
+    """WholeFragmenter: the whole text, with the matched words before the character limit."""
+    matches = []
+    for start, end, term, matched in _tokens(text, words, analyzer):
+        if end > _CHARLIMIT:
+            break
+        if matched:
+            matches.append((start, end, term))
+    return [(0, len(text), matches)]
+
+
+def _context_fragments(  # noqa: C901 - ContextFragmenter.fragment_tokens, step by step
+    text: str, words: frozenset[str], analyzer: Any
+) -> list[_Fragment]:
+    """ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60): runs of matched words with up
+    to ``surround`` characters of context around them."""
+    maxchars, surround = SNIPPET_CHARS, 60
+    fragments: list[_Fragment] = []
+    first: int | None = None
+    firsts: deque[int] = deque()
+    countdown = -1
+    tks: list[_Token] = []
+    endchar = 0
+    currentlen = 0
+    for startchar, endchar, term, matched in _tokens(text, words, analyzer):  # noqa: B007
+        tlength = endchar - startchar
+        if endchar > _CHARLIMIT:
+            break
+        if countdown < 0 and not matched:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            tks.append((startchar, endchar, term))
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                fragments.append((first or 0, min(len(text), endchar), tks))
+                tks, firsts, first, currentlen = [], deque(), None, 0
+    if tks:
+        fragments.append((first or 0, min(len(text), endchar), tks))
+    return fragments
+
+
+def _format(text: str, fragments: list[_Fragment], top: int) -> str:
+    """top_fragments() with BasicFragmentScorer, then HtmlFormatter.format()."""
+    scored = [
+        (len(matches) * ((len({term for _, _, term in matches}) * 100) or 1), start, i)
+        for i, (start, _, matches) in enumerate(fragments)
+    ]
+    # Whoosh breaks a tie in score by the later start (Fragment.__lt__ under nlargest).
+    best = sorted(
+        (fragments[i] for score, _, i in heapq.nlargest(top, scored) if score >= 1),
+        key=lambda f: f[0],
+    )
+    seen: dict[str, int] = {}
+    out = []
+    for start, end, matches in best:
+        parts, index = [], start
+        for m_start, m_end, _ in sorted(matches, key=lambda t: (t[0], t[0] - t[1])):
+            if m_start < index:
+                continue
+            if m_start > index:
+                parts.append(escape(text[index:m_start], quote=False))
+            word = escape(text[m_start:m_end], quote=False)
+            number = seen.setdefault(word, len(seen) % _MAX_CLASSES)
+            parts.append(_MARK.format(number, word))
+            index = m_end
+        parts.append(escape(text[index:end], quote=False))
+        out.append("".join(parts))
+    return _BETWEEN.join(out)
+
+
+def _highlight_title(text: str, words: frozenset[str], analyzer: Any) -> str:
+    if not text or not words:
+        return ""
+    return _format(text, _whole_fragment(text, words, analyzer), top=1)
+
+
+def _highlight_snippet(text: str, words: frozenset[str], analyzer: Any) -> str:
+    if not text or not words:
+        return ""
+    return _format(text, _context_fragments(text, words, analyzer), top=2)
 
 
 _HIGHLIGHTED = ("title", "description")
-_TITLE = _Marker(WholeFragmenter, top=1)
-_SNIPPET = _Marker(lambda: ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60), top=2)
