@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from ideation.challenges.models import Challenge
@@ -36,6 +35,7 @@ from ideation.core.forms import EmptyForm
 from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import per_user, public
+from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db, limiter
 from ideation.ideas import (
     demo_content,  # noqa: F401 - registers the demo ideas
@@ -92,13 +92,6 @@ def get_visible_idea(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
         abort(404)
     return challenge, idea
 
-
-def _attach_error(form: Form, error: services.IdeaError) -> None:
-    field = form._fields.get(error.field or "")
-    if field is None or field.type == "HiddenField":
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
 
 
 def _detail(idea: Idea) -> Response:
@@ -248,7 +241,7 @@ def new(slug: str) -> str | Response | tuple[str, int]:
                                         request.files.getlist("photos"))
         except services.IdeaError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             if idea.status is IdeaStatus.pending:
@@ -277,7 +270,7 @@ def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
         try:
             services.edit_idea(acting_user(), idea, form.data)
         except services.IdeaError as error:
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Your changes are saved."), "success")
@@ -430,7 +423,7 @@ def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | t
         except PhaseClosed as closed:
             form.body.errors = [*form.body.errors, closed.verdict.reason]
         except services.IdeaError as error:
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Your response is changed."), "success")

@@ -8,11 +8,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.views import get_challenge
 from ideation.core.permissions import PermissionDenied, acting_user, can_manage
+from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Comment, CommentStatus, Idea
@@ -35,13 +35,6 @@ DONE_MESSAGES = {
 def _tab(value: str | None) -> str:
     return value if value in services.TABS else "pending"
 
-
-def _attach_error(form: FlaskForm, error: idea_services.IdeaError) -> None:
-    field = form._fields.get(error.field or "")
-    if field is None or field.type == "HiddenField":
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
 
 
 @bp.app_template_global()
@@ -93,7 +86,7 @@ def _decide(challenge: Challenge, form: DecisionForm, kind: str, item: Idea | Co
             decide(acting_user(), item, form.action.data, form.reason.data)
         except idea_services.IdeaError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(str(DONE_MESSAGES[form.action.data]), "success")
@@ -159,7 +152,7 @@ def _report_page(challenge: Challenge, idea: Idea, item: Idea | Comment,
             if error.field is None:  # a double click: the first report went in
                 flash(str(error), "info")
                 return redirect(back)
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Thanks, the core team will look at it."), "success")

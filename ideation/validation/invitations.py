@@ -42,7 +42,7 @@ from ideation.challenges.phases import today
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
 from ideation.core.i18n import local_date
-from ideation.core.mail import queue_mail
+from ideation.core.mail import path_for, queue_mail, site_url
 from ideation.core.pagination import Paginated
 from ideation.extensions import db
 from ideation.validation.models import Invitation, Response, Round, RoundState, StakeholderGroup
@@ -157,10 +157,8 @@ def closed_on(round_: Round) -> date | datetime:
 
 def link_for(invitation: Invitation) -> str:
     """The absolute personal link, for e-mails (works outside a request too)."""
-    path = current_app.url_map.bind("localhost").build(
-        "validation.token_answer",
-        {"round_id": invitation.round_id, "token": token_for(invitation)})
-    return current_app.config["IDEATION_BASE_URL"].rstrip("/") + path
+    return site_url(path_for("validation.token_answer", round_id=invitation.round_id,
+                             token=token_for(invitation)))
 
 
 # --- checking what was typed -----------------------------------------------------------------
