@@ -9,6 +9,7 @@ filter chain (RegexTokenizer | ... | StemFilter(stem_dutch)) still open, so keep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -135,6 +136,8 @@ def _stem_en(word: str) -> str:
 _STEMMERS: dict[str, Callable[[str], str]] = {"nl": _stem_nl, "en": _stem_en}
 # Whoosh's default tokeniser pattern ("3.141", "under_score" and "a*b" stay one word).
 _WORD = default_pattern
+# The same pattern with a non-capturing group, so that findall() gives whole words.
+_WORDS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 _MIN_WORD = 2
 
 
@@ -203,7 +206,9 @@ class IdeaAnalyzer(Analyzer):
             words = ((0, value, 0, len(value)),)
         kept_pos = None
         for number, original, start, end in words:
-            text = original.lower().translate(accent_map)
+            text = original.lower()
+            if not text.isascii():  # accent_map changes no lowercase ASCII letter
+                text = text.translate(accent_map)
             stopped = len(text) < _MIN_WORD or text in stops
             if stopped:
                 if removestops:
@@ -224,6 +229,57 @@ class IdeaAnalyzer(Analyzer):
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
+
+    def spans(self, value: str) -> list[tuple[int, int, str]]:
+        """(startchar, endchar, term) of every word of ``value``, stop words included.
+
+        The tokens of ``self(value, chars=True, removestops=False)`` (stop words and one-letter
+        words lowercased and folded only) without a Token object and two generators per word,
+        and each distinct word folded and stemmed once per process: highlighting walks every
+        word of each shown idea.
+        """
+        term = _TERMS[self.language]
+        return [(m.start(), m.end(), term(m.group())[0]) for m in _WORD.finditer(value)]
+
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of ``value`` with its positions, stop words left out: what indexing takes
+        from ``self(value, positions=True)``, word for word, in one loop (indexing analyses
+        every word of every idea)."""
+        term = _TERMS[self.language]
+        out: dict[str, list[int]] = {}
+        pos = -1
+        for number, word in enumerate(_WORDS.findall(value)):
+            text, stopped = term(word)
+            if stopped:
+                continue
+            # Like StopFilter: the first kept word keeps its number, the next ones follow on.
+            pos = number if pos < 0 else pos + 1
+            found = out.get(text)
+            if found is None:
+                out[text] = [pos]
+            else:
+                found.append(pos)
+        return out
+
+
+def _term_function(language: str) -> Callable[[str], tuple[str, bool]]:
+    stops, stem = frozenset(stopwords_for_language(language)), _STEMMERS[language]
+
+    @lru_cache(maxsize=_STEM_CACHE_SIZE)
+    def term(word: str) -> tuple[str, bool]:
+        """(index term, is a stop word) of one word as typed; a stop word's "term" is only
+        lowercased and folded, as the analyser gives it when asked to keep stop words."""
+        text = word.lower()
+        if not text.isascii():
+            text = text.translate(accent_map)
+        if len(text) < _MIN_WORD or text in stops:
+            return text, True
+        return stem(text), False
+
+    return term
+
+
+_TERMS = {language: _term_function(language) for language in SUPPORTED_LANGUAGES}
 
 
 def analyzer_for(language: str) -> Analyzer:
