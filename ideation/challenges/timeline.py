@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import LazyString, format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import raiseload
 from werkzeug.routing import BuildError
 
@@ -214,8 +214,9 @@ class TimelinePage(Paginated):
 
 
 def _public_events(challenge: Challenge) -> tuple[ColumnElement[bool], ...]:
-    # challenge_id first, so the (challenge_id, created_dt) index serves filter and order.
-    return (AuditEvent.challenge_id == challenge.id, AuditEvent.is_public.is_(True),
+    # Equality on challenge_id and is_public (written "= true", which an index can use, not
+    # "IS true"), so the (challenge_id, is_public, created_dt, id) index serves filter and order.
+    return (AuditEvent.challenge_id == challenge.id, AuditEvent.is_public == true(),
             AuditEvent.action.in_(list(SENTENCES)))
 
 

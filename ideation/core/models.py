@@ -20,6 +20,11 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_events_object", "object_type", "object_id"),
         Index("ix_audit_events_challenge_created", "challenge_id", "created_dt"),
+        # The public timeline reads the public events of a challenge, newest first. With only
+        # the index above it walked past every other event (one per imported or moderated
+        # idea: 3.3 ms of a 12 ms challenge page at 10,000 ideas). Equality on two columns
+        # makes SQLite, which keeps no statistics, prefer it to the index above.
+        Index("ix_audit_events_public", "challenge_id", "is_public", "created_dt", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
