@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +24,7 @@ from ideation.challenges.forms import (
 )
 from ideation.challenges.models import Challenge, PhaseKind, Theme
 from ideation.challenges.phases import Action, check, current_phase, is_closed, timeline
+from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
@@ -49,6 +51,21 @@ def index() -> str:
                            challenges=services.visible_challenges(current_user))
 
 
+def _public_progress(challenge: Challenge) -> dict[str, Any]:
+    """The challenge page's account of progress: public things only, so the same for every
+    visitor in a language. Cached per process until the next write (`ideation.core.cache`):
+    five counts, the timeline and two lists were most of the page's database time."""
+    return cached(
+        ("challenge-progress", challenge.id, str(get_locale())),
+        lambda: {
+            "funnel": services.progress_funnel(challenge),
+            "happened": progress.latest_entries(challenge),
+            "concepts": progress.published_concepts(challenge),
+            "prototypes": progress.published_prototypes(challenge),
+        },
+    )
+
+
 @bp.get("/c/<slug>")
 @public
 def show(slug: str) -> str:
@@ -59,10 +76,7 @@ def show(slug: str) -> str:
         steps=timeline(challenge),
         phase=current_phase(challenge),
         closed=is_closed(challenge),
-        funnel=services.progress_funnel(challenge),
-        happened=progress.latest_entries(challenge),
-        concepts=progress.published_concepts(challenge),
-        prototypes=progress.published_prototypes(challenge),
+        **_public_progress(challenge),
         submit_verdict=check(challenge, Action.submit_idea),
         can_manage=can_manage(current_user, challenge),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -24,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.challenges.views import get_challenge
+from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
 from ideation.core.security import safe_next
@@ -51,10 +53,24 @@ _attempt = partial(attempt, errors=services.CurationError)
 _submit = partial(submit, errors=services.CurationError)
 
 
+@dataclass(frozen=True)
+class PublicCluster:
+    id: int
+    name: str
+    summary: str
+
+
 @bp.app_template_global()
-def published_clusters(challenge: Challenge) -> list[tuple[Cluster, int]]:
-    """For the public challenge page: published clusters and their number of ideas."""
-    return services.public_clusters(challenge)
+def published_clusters(challenge: Challenge) -> list[tuple[PublicCluster, int]]:
+    """For the public challenge page: published clusters and their number of ideas, the same
+    for every visitor, so cached until the next write (plain values, no database rows)."""
+    return cached(
+        ("public-clusters", challenge.id),
+        lambda: [
+            (PublicCluster(cluster.id, cluster.name, cluster.summary), count)
+            for cluster, count in services.public_clusters(challenge)
+        ],
+    )
 
 
 @bp.app_template_global()
