@@ -79,14 +79,18 @@ search_group = click.Group("search", help="The search index.")
 
 @search_group.command("reindex")
 @click.argument("slug", required=False)
+@click.option("--processes", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for the indexing (default: one per core, up to four, "
+                   "for challenges of 5,000 ideas or more; else one).")
 @with_appcontext
-def reindex_command(slug: str | None) -> None:
+def reindex_command(slug: str | None, processes: int | None) -> None:
     """Rebuild the search index of one challenge (SLUG) or of all challenges."""
     from sqlalchemy import select
 
     from ideation.challenges.models import Challenge
     from ideation.challenges.services import get_by_slug
     from ideation.search import services as search
+    from ideation.search.index import rebuild_processes
 
     if slug:
         challenge = get_by_slug(slug)
@@ -105,7 +109,8 @@ def reindex_command(slug: str | None) -> None:
                 bar.update(count - done["n"])
                 done["n"] = count
 
-            indexed = search.rebuild(challenge, progress=advance)
+            indexed = search.rebuild(challenge, progress=advance,
+                                     processes=processes or rebuild_processes(total))
         click.echo(f"{challenge.slug}: {indexed} ideas indexed")
     search.apply_pending()
 

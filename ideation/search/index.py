@@ -32,6 +32,7 @@ import contextlib
 import gc
 import heapq
 import json
+import multiprocessing
 import os
 import pickle
 import random
@@ -97,6 +98,7 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import FileLock
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.times import datetime_to_long
+from whoosh.writing import SegmentWriter
 
 from ideation.search.analyzers import IdeaAnalyzer, analyzer_for
 
@@ -400,6 +402,7 @@ class IdeaIndex:
         *,
         progress_every: int = 100,
         timeout: float | None = None,
+        processes: int = 1,
     ) -> int:
         """Indexes ``docs`` into a fresh generation and swaps it in atomically.
 
@@ -409,6 +412,11 @@ class IdeaIndex:
         Duplicate ids keep their first occurrence. ``progress`` receives the
         running count every ``progress_every`` documents and once at the end.
         Returns the number of documents indexed.
+
+        ``processes`` > 1 indexes in that many forked worker processes, each writing
+        one segment of the new generation, while this process reads ``docs`` and hands
+        them out in batches (see `_ParallelWriter`); for the command line, not for a
+        web request. Where fork is not available it falls back to one process.
         """
         schema = build_schema(language)
         with self._write_lock(challenge_id, timeout) as cdir:
@@ -418,24 +426,18 @@ class IdeaIndex:
             count = reported = 0
             try:
                 ix = whoosh_index.create_in(str(gdir), schema)
-                writer = ix.writer(limitmb=self.rebuild_limitmb, procs=1, codec=_CODEC)
                 seen: set[str] = set()
-                with _gc_paused():
-                    try:
-                        for doc in docs:
-                            fields = _document(doc)
-                            if fields["id"] in seen:
-                                continue
-                            seen.add(fields["id"])
-                            writer.add_document(**fields)
-                            count += 1
-                            if progress is not None and count - reported >= progress_every:
-                                progress(count)
-                                reported = count
-                    except BaseException:
-                        writer.cancel()
-                        raise
-                    writer.commit()
+                with _gc_paused(), self._rebuild_writer(ix, processes) as add:
+                    for doc in docs:
+                        fields = _document(doc)
+                        if fields["id"] in seen:
+                            continue
+                        seen.add(fields["id"])
+                        add(fields)
+                        count += 1
+                        if progress is not None and count - reported >= progress_every:
+                            progress(count)
+                            reported = count
                 _write_pointer(cdir, generation, language)
             except BaseException:
                 shutil.rmtree(gdir, ignore_errors=True)
@@ -447,6 +449,29 @@ class IdeaIndex:
         if progress is not None and (count != reported or count == 0):
             progress(count)
         return count
+
+    @contextmanager
+    def _rebuild_writer(
+        self, ix: FileIndex, processes: int
+    ) -> Iterator[Callable[[dict[str, Any]], None]]:
+        """A function that adds one document to the new generation; committed on a clean
+        exit, cancelled (nothing of the new generation kept) on an error."""
+        if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
+            parallel = _ParallelWriter(ix, processes, self.rebuild_limitmb)
+            try:
+                yield parallel.add
+            except BaseException:
+                parallel.cancel()
+                raise
+            parallel.commit()
+            return
+        writer = ix.writer(limitmb=self.rebuild_limitmb, procs=1, codec=_CODEC)
+        try:
+            yield lambda fields: writer.add_document(**fields)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
 
     def optimize(self, challenge_id: int, *, timeout: float | None = None) -> None:
         """Merges all segments into one (e.g. nightly); a no-op without an index.
@@ -744,6 +769,135 @@ class IdeaIndex:
         with self._indexes_lock:
             for key in [k for k in self._indexes if k[0] == challenge_id]:
                 del self._indexes[key]
+
+
+def rebuild_processes(count: int) -> int:
+    """How many processes a full reindex of ``count`` ideas from the command line uses: one
+    per core, up to four, and one for small challenges (starting a worker costs more than
+    indexing a few thousand ideas)."""
+    if count < PARALLEL_REBUILD_MIN_DOCS:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+PARALLEL_REBUILD_MIN_DOCS = 5_000
+_BATCH = 250  # documents per message to a worker
+
+
+class _ParallelWriter:
+    """Rebuild with worker processes, each writing one segment of the new generation.
+
+    This process reads the documents and sends them in batches over a pipe to the workers in
+    turn (a full pipe blocks the sender, so memory stays bounded); each worker adds them to
+    its own Whoosh SegmentWriter and, told to finish, writes its segment and sends it back.
+    The TOC listing the segments is written here, so the generation becomes an index only
+    when every worker has succeeded. A worker that fails or dies makes `commit` (or the next
+    send) raise, and `cancel` stops the others: the caller deletes the half-written
+    generation and the live index stays as it was. Whoosh's own multiprocessing writer was
+    not used: it drops the segment of a worker that died without a word and can wait on a
+    dead worker for ever.
+    """
+
+    def __init__(self, ix: FileIndex, processes: int, limitmb: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._ix = ix
+        self._workers: list[tuple[Any, Any]] = []
+        self._batch: list[dict[str, Any]] = []
+        self._next = 0
+        try:
+            for _ in range(processes):
+                ours, theirs = context.Pipe()
+                worker = context.Process(
+                    target=_segment_worker,
+                    args=(ix.storage.folder, ix.indexname, theirs, max(32, limitmb // processes)),
+                    daemon=True,
+                )
+                worker.start()
+                theirs.close()
+                self._workers.append((worker, ours))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def add(self, fields: dict[str, Any]) -> None:
+        self._batch.append(fields)
+        if len(self._batch) >= _BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        worker, pipe = self._workers[self._next % len(self._workers)]
+        self._next += 1
+        try:
+            pipe.send(self._batch)
+        except OSError as exc:  # the worker is gone: a broken pipe
+            raise RuntimeError(f"index worker {worker.pid} failed: {_why(worker, pipe)}") from exc
+        self._batch = []
+
+    def commit(self) -> None:
+        if self._batch:
+            self._send()
+        segments = []
+        try:
+            for _worker, pipe in self._workers:
+                pipe.send(None)
+            for worker, pipe in self._workers:
+                try:
+                    status, result = pipe.recv()
+                except (EOFError, OSError):
+                    status, result = "error", _why(worker, pipe)
+                if status != "ok":
+                    raise RuntimeError(f"index worker {worker.pid} failed: {result}")
+                if result is not None:
+                    segments.append(result)
+                worker.join()
+        except BaseException:
+            self.cancel()
+            raise
+        writer = self._ix.writer(codec=_CODEC)  # only to write the TOC, under Whoosh's lock
+        writer._close_segment()  # noqa: SLF001 - the writer's own segment stays empty
+        writer._commit_toc(segments)  # noqa: SLF001 - as Whoosh's MpWriter does
+        writer._finish()  # noqa: SLF001
+
+    def cancel(self) -> None:
+        for worker, pipe in self._workers:
+            pipe.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+
+
+def _why(worker: Any, pipe: Any) -> str:
+    """What a worker that stopped early said (its exception), or how it ended."""
+    with contextlib.suppress(EOFError, OSError):
+        if pipe.poll(0):
+            status, result = pipe.recv()
+            if status == "error":
+                return str(result)
+    worker.join(timeout=5)
+    return f"exited with code {worker.exitcode}"
+
+
+def _segment_worker(folder: str, indexname: str, pipe: Any, limitmb: int) -> None:
+    """In a forked process: add the documents of every batch received to one new segment;
+    at the end (None) finish it and send ("ok", segment), or ("error", why)."""
+    gc.disable()  # as in _gc_paused: the process ends when the segment is written
+    try:
+        ix = whoosh_index.open_dir(folder, indexname=indexname)
+        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=_CODEC)
+        while (batch := pipe.recv()) is not None:
+            for fields in batch:
+                writer.add_document(**fields)
+        if writer.doc_count():
+            segment = writer._finalize_segment()  # noqa: SLF001
+        else:
+            writer._close_segment()  # noqa: SLF001
+            segment = None
+        # Not writer._finish(): it deletes the temporary folder every writer of the index
+        # shares (<index>/MAIN.tmp); the parent's TOC writer deletes it after all are done.
+        pipe.send(("ok", segment))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        with contextlib.suppress(OSError):
+            pipe.send(("error", repr(exc)))
 
 
 @contextmanager

@@ -208,11 +208,18 @@ def count_searchable(challenge: Challenge) -> int:
     )
 
 
-def rebuild(challenge: Challenge, progress: Any = None) -> int:
-    """Rebuild one challenge's index from the database; returns the number of ideas indexed."""
+def rebuild(challenge: Challenge, progress: Any = None, *, processes: int = 1) -> int:
+    """Rebuild one challenge's index from the database; returns the number of ideas indexed.
+
+    ``processes`` > 1 (the command line, see `rebuild_processes`) indexes in worker processes.
+    """
     language = challenge.language.value
     return get_index().rebuild(
-        challenge.id, language, searchable_documents(challenge), progress=progress
+        challenge.id,
+        language,
+        searchable_documents(challenge),
+        progress=progress,
+        processes=processes,
     )
 
 

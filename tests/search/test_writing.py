@@ -152,3 +152,103 @@ def test_rebuild_pauses_the_garbage_collector_and_turns_it_back_on(tmp_path: Pat
         index.rebuild(1, EN, broken())
     assert gc.isenabled()
     assert index.doc_ids(1) == {0, 1, 2}  # the failed rebuild kept the live index
+
+
+# --- rebuilding with worker processes ------------------------------------------------------
+
+
+def _docs(n: int) -> list[dict]:
+    words = ["speeltuin", "fiets", "groen", "school", "water", "bankje", "licht", "buurt"]
+    return [
+        idea(i, f"{words[i % 8]} {words[(i * 3) % 8]} idee {i}", f"{words[(i * 5) % 8]} " * (i % 4))
+        for i in range(1, n + 1)
+    ]
+
+
+def test_a_rebuild_with_workers_indexes_every_document_once_and_ranks_as_one_process(
+    tmp_path: Path,
+) -> None:
+    docs = _docs(1_200)
+    docs.append(idea(7, "Een dubbel id: het eerste telt"))
+    single = IdeaIndex(tmp_path / "one")
+    parallel = IdeaIndex(tmp_path / "two")
+    reported: list[int] = []
+    assert single.rebuild(1, NL, docs) == 1_200
+    assert parallel.rebuild(1, NL, docs, reported.append, processes=2) == 1_200
+    assert reported[-1] == 1_200
+    assert parallel.doc_ids(1) == set(range(1, 1_201))
+
+    generation = (tmp_path / "two" / "1" / "CURRENT").read_text().split('"')[3]
+    ix = whoosh_index.open_dir(str(tmp_path / "two" / "1" / generation))
+    assert len(ix._segments()) == 2  # noqa: SLF001 - one segment per worker
+    for query in ("speeltuin", "groen water", "fiets NOT school", '"school fiets"'):
+        one = single.search(1, NL, query, per_page=100)
+        two = parallel.search(1, NL, query, per_page=100)
+        assert two.total == one.total > 0, query
+        # The same scores; equal scores may come in another order (other document numbers).
+        assert [h.score for h in two.hits] == pytest.approx([h.score for h in one.hits], rel=1e-12)
+    assert ids(parallel.search(1, NL, "dubbel")) == []
+    assert gc.isenabled()
+    assert list((tmp_path / "two" / "1").glob("gen-*")) == [tmp_path / "two" / "1" / generation]
+
+
+def test_a_rebuild_of_nothing_with_workers_gives_an_empty_index(tmp_path: Path) -> None:
+    index = IdeaIndex(tmp_path / "search")
+    assert index.rebuild(1, NL, [], processes=3) == 0
+    assert index.doc_ids(1) == set()
+    assert index.search(1, NL, "speeltuin").total == 0
+
+
+class _FailingWriter:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+
+def test_a_failing_worker_fails_the_rebuild_and_keeps_the_live_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = IdeaIndex(tmp_path / "search")
+    index.rebuild(1, NL, [idea(1, "Bankjes")])
+    monkeypatch.setattr("ideation.search.index.SegmentWriter", _FailingWriter)  # forked along
+    with pytest.raises(RuntimeError, match="disk full"):
+        index.rebuild(1, NL, _docs(600), processes=2)
+    assert index.doc_ids(1) == {1}
+    assert ids(index.search(1, NL, "bankjes")) == [1]
+    assert [p.name for p in (tmp_path / "search" / "1").glob("gen-*")] == [
+        (tmp_path / "search" / "1" / "CURRENT").read_text().split('"')[3]
+    ]
+    assert gc.isenabled()
+
+
+def test_a_worker_killed_halfway_fails_the_rebuild_without_hanging(tmp_path: Path) -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    index = IdeaIndex(tmp_path / "search")
+    index.rebuild(1, NL, [idea(1, "Bankjes")])
+
+    def docs():
+        for n, doc in enumerate(_docs(3_000)):
+            if n == 1_000:  # kill every worker while documents are still being sent
+                for child in multiprocessing.active_children():
+                    os.kill(child.pid, signal.SIGKILL)
+                    child.join()
+            yield doc
+
+    with pytest.raises(RuntimeError, match="index worker"):
+        index.rebuild(1, NL, docs(), processes=2)
+    assert index.doc_ids(1) == {1}
+    assert multiprocessing.active_children() == []
+
+
+def test_the_number_of_processes_for_a_reindex(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ideation.search.index import PARALLEL_REBUILD_MIN_DOCS, rebuild_processes
+
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert rebuild_processes(PARALLEL_REBUILD_MIN_DOCS - 1) == 1
+    assert rebuild_processes(PARALLEL_REBUILD_MIN_DOCS) == 4
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert rebuild_processes(100_000) == 2
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert rebuild_processes(100_000) == 1
