@@ -1,34 +1,61 @@
-"""Public pages under load: gunicorn (2 sync workers) on 10,000 ideas, wrk at 32 connections.
+"""Pages under load: gunicorn (2 sync workers) on 10,000 ideas, wrk at 32 connections.
 
 Every page's requests/s is divided by /healthz's requests/s measured in the same round, so the
 ratio says what the page costs over the bare framework on this (noisy, 2-core) machine. Each
 round measures /healthz and then every page once; figures are medians over ``ROUNDS`` rounds,
 except ``errors``: non-2xx/3xx responses plus socket errors summed over all rounds.
+
+The pages, all of the one 10,000-idea challenge, which `bench.progress_data` takes on to its
+prototype phase (so the challenge page also lists its concept and prototype):
+
+* ``challenge_page``, ``gallery_page``, ``idea_page`` (8 ideas in turn), ``search_page``:
+  anonymous visitors, as before.
+* ``concept_page``: the public page of a published concept that grew from 3 published,
+  shortlisted clusters of 300 ideas each (its first page of ideas); anonymous.
+* ``prototype_page``: the public page of that concept's prototype: version 2 of 2, the lineage
+  ("grew from 900 ideas in 3 clusters") and the decision on round 1 with its answers to the
+  minority concerns; anonymous.
+* ``results_page``: the results of round 1 (closed, decided; 2,000 responses from 2,400
+  invitations over 5 stakeholder groups, 8 questions of every kind) for the core team.
+* ``decision_page``: the minority report and the decision form of round 2 (version 2, the
+  same size, closed and not decided yet) for the core team.
+
+The core team's pages are requested as a core-team member who logged in through the real login
+form (CSRF token included): wrk sends that session cookie (and the login's User-Agent). Before
+measuring, every page is requested a few times and must answer 200 and show what only that
+page shows (its data; the decision form for the core team): a redirect to the login page fails
+the run.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import re
 import shutil
 import statistics
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
+from bench import progress_data
 from bench._setup import Instance, Server, build_instance, sample
+from bench.progress_data import Progress, build_progress
 
 N_IDEAS = 10_000
 ROUNDS = 3
-DURATION_S = 6
+DURATION_S = 5  # 9 pages x 3 rounds: about 4 minutes in all, with the set-up
 CONNECTIONS = 32
 THREADS = 2
 IDEA_PAGES = 8  # different ideas, visited round-robin by a wrk Lua script
 SEARCH_QUERY = "affordable housing"
 SETTLE_S = 1.0
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
+USER_AGENT = "bench-web"  # the same at login and under wrk, so the session stays fresh
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -73,38 +100,129 @@ def _paths_script(folder: Path, paths: list[str]) -> Path:
     return script
 
 
-def _wrk(url: str, duration: int, script: Path | None = None) -> dict[str, float]:
-    # wrk stops with up to CONNECTIONS requests still queued at the sync workers; let them
-    # finish, or the slow page before would be charged to this run's rps and p99.
+def _settle(url: str) -> None:
+    """Wait until the workers have answered what the previous wrk run left queued.
+
+    wrk stops with up to CONNECTIONS requests still queued at the sync workers; they must
+    finish, or the page before would be charged to this run's rps and p99. A /healthz request
+    queues behind them, so its answer means all of them were taken up; the pause lets the
+    last one finish. (A fixed pause was enough for the pages of the ideas phase, not for pages
+    of 50-100 ms, whose queue takes seconds.)
+    """
+    health = f"http://{urllib.parse.urlsplit(url).netloc}/healthz"  # always 127.0.0.1
+    with urllib.request.urlopen(health, timeout=120) as response:  # noqa: S310
+        response.read()
     time.sleep(SETTLE_S)
+
+
+def _wrk(
+    url: str, duration: int, script: Path | None = None, headers: dict[str, str] | None = None
+) -> dict[str, float]:
+    _settle(url)
     command = [WRK, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
                "--timeout", "10s"]
     if script is not None:
         command += ["-s", str(script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                          timeout=duration + 60).stdout
     return parse_wrk(out)
 
 
-def _warm(url: str, times: int = 4) -> None:
+class Target(NamedTuple):
+    path: str
+    script: Path | None = None  # a wrk script that overrides the path
+    headers: dict[str, str] | None = None  # the core team's session cookie
+    shows: tuple[str, ...] = ()  # texts the page must contain (checked while warming up)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a redirect (to the login page) is an error here, not a page
+
+
+def _warm(
+    url: str, times: int = 4, headers: dict[str, str] | None = None, shows: tuple[str, ...] = ()
+) -> None:
+    opener = urllib.request.build_opener(_NoRedirect())
     for _ in range(times):
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - 127.0.0.1
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{url} answered {response.status}")
+        request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - 127.0.0.1
+        try:
+            with opener.open(request, timeout=30) as response:
+                body = response.read().decode()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status, body = error.code, ""
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+        missing = [text for text in shows if text not in body]
+        if missing:
+            raise RuntimeError(f"{url} does not show {missing}")
 
 
-def _targets(instance: Instance, folder: Path) -> dict[str, tuple[str, Path | None]]:
-    """Page name -> (path, optional wrk script that overrides the path)."""
+def _login(base: str, email: str, password: str) -> dict[str, str]:
+    """Log in through the real form (CSRF token included); the headers wrk then sends."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    with opener.open(base + "/login", timeout=30) as response:
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
+    if match is None:
+        raise RuntimeError("no CSRF token on /login")
+    form = {"csrf_token": match.group(1), "email": email, "password": password}
+    data = urllib.parse.urlencode(form).encode()
+    try:
+        with opener.open(base + "/login", data=data, timeout=30) as response:
+            status = response.status  # 200 is the form again: the login was refused
+    except urllib.error.HTTPError as error:  # a redirect, as after a login
+        error.read()
+        status = error.code
+    session = next((c.value for c in jar if c.name == "session"), None)
+    if status != 302 or session is None:
+        raise RuntimeError(f"logging in as {email} failed (status {status})")
+    return {"Cookie": f"session={session}", "User-Agent": USER_AGENT}
+
+
+def _targets(instance: Instance, folder: Path) -> dict[str, Target]:
+    """The public pages of the ideas phase, by name."""
     slug = instance.slug
     ids = sample(instance.idea_ids, IDEA_PAGES)
     script = _paths_script(folder, [f"/c/{slug}/ideas/{i}" for i in ids])
     query = urllib.parse.quote_plus(SEARCH_QUERY)
     return {
-        "challenge_page": (f"/c/{slug}", None),
-        "gallery_page": (f"/c/{slug}/ideas", None),
-        "idea_page": (f"/c/{slug}/ideas/{ids[0]}", script),
-        "search_page": (f"/c/{slug}/ideas?q={query}", None),
+        "challenge_page": Target(f"/c/{slug}"),
+        "gallery_page": Target(f"/c/{slug}/ideas"),
+        "idea_page": Target(f"/c/{slug}/ideas/{ids[0]}", script),
+        "search_page": Target(f"/c/{slug}/ideas?q={query}"),
+    }
+
+
+def _later_targets(
+    instance: Instance, progress: Progress, core: dict[str, str]
+) -> dict[str, Target]:
+    """The concept and prototype pages (anonymous) and the round pages (core team)."""
+    slug = instance.slug
+    ideas = f"{progress.config['concept_ideas']}"
+    return {
+        "concept_page": Target(
+            f"/c/{slug}/concepts/{progress.concept_id}",
+            shows=(progress_data.CONCEPT[0], progress_data.CLUSTERS[0][0], ideas),
+        ),
+        "prototype_page": Target(
+            f"/c/{slug}/prototypes/{progress.prototype_id}",
+            shows=(progress_data.PROTOTYPE_TITLE, progress_data.DECISION, ideas),
+        ),
+        "results_page": Target(
+            f"/c/{slug}/rounds/{progress.results_round_id}/results",
+            headers=core,
+            shows=(progress_data.QUESTIONS[0][1], progress_data.QUESTIONS[-1][1]),
+        ),
+        "decision_page": Target(
+            f"/c/{slug}/rounds/{progress.decision_round_id}/decision",
+            headers=core,
+            shows=('name="rationale"', progress_data.LAWYER_OBJECTIONS[0]),
+        ),
     }
 
 
@@ -112,19 +230,27 @@ def run() -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         folder = Path(tmp)
         instance = build_instance(folder / "instance", N_IDEAS)
+        started = time.perf_counter()
+        progress = build_progress(instance)
+        seconds = time.perf_counter() - started
+        print(f"   concept, prototype and rounds built in {seconds:.1f} s", flush=True)
         targets = _targets(instance, folder)
         rounds: list[dict[str, dict[str, float]]] = []
         with Server(instance) as server:
-            for path, script in targets.values():
-                _warm(server.base + path)
-                if script is not None:  # every idea the script visits
-                    for idea_path in re.findall(r'"(/[^"]+)"', script.read_text()):
+            core = _login(server.base, progress.core_email, progress.core_password)
+            targets.update(_later_targets(instance, progress, core))
+            for target in targets.values():
+                _warm(server.base + target.path, headers=target.headers, shows=target.shows)
+                if target.script is not None:  # every idea the script visits
+                    for idea_path in re.findall(r'"(/[^"]+)"', target.script.read_text()):
                         _warm(server.base + idea_path, times=2)
             _wrk(server.base + "/healthz", 2)  # warm up the connection handling
             for _ in range(ROUNDS):
                 measured = {"healthz": _wrk(server.base + "/healthz", DURATION_S)}
-                for name, (path, script) in targets.items():
-                    measured[name] = _wrk(server.base + path, DURATION_S, script)
+                for name, target in targets.items():
+                    measured[name] = _wrk(
+                        server.base + target.path, DURATION_S, target.script, target.headers
+                    )
                 rounds.append(measured)
     result: dict[str, dict[str, float]] = {}
     for name in ("healthz", *targets):
@@ -137,5 +263,6 @@ def run() -> dict:
                 r[name]["rps"] / r["healthz"]["rps"] for r in rounds), 3)
         result[name] = entry
     result["config"] = {"ideas": N_IDEAS, "workers": 2, "connections": CONNECTIONS,
-                        "duration_s": DURATION_S, "rounds": ROUNDS, "query": SEARCH_QUERY}
+                        "duration_s": DURATION_S, "rounds": ROUNDS, "query": SEARCH_QUERY,
+                        **progress.config}
     return result
