@@ -8,7 +8,7 @@ WORKERS ?= 2
 CATALOGUES := ideation/translations
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev translations translations-update chromium lint bench clean
+.PHONY: run test install install-dev translations translations-update chromium wrk lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,18 @@ lint: install-dev
 	$(BIN)/ruff check ideation tests bench
 	$(BIN)/ruff format --check ideation tests bench
 
-bench: install-dev
+# The web benchmark loads the server with Debian's wrk; install it when missing (as root).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's wrk for the web benchmark"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "NOTE: wrk is missing; run 'sudo apt-get install wrk' for the web benchmark"; \
+	  fi; \
+	fi
+
+bench: install-dev wrk
 	$(BIN)/python -m bench
 
 clean:
