@@ -23,7 +23,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from ideation.accounts.models import User
 from ideation.challenges.models import Challenge
@@ -195,10 +195,11 @@ def _check_concern(key: str, label: str, given: ConcernAnswer,
 
 def prototype_decisions(prototype: Prototype) -> list[Decision]:
     """Every decision on the prototype's rounds with its round, version and concerns, oldest
-    first, in one query."""
+    first, in one query. Without the stored report: reading it raises instead of loading it
+    (one query per decision) for a page that does not show it."""
     return list(db.session.scalars(
         select(Decision).join(Decision.round).where(Round.prototype_id == prototype.id)
         .options(contains_eager(Decision.round).joinedload(Round.version),
-                 joinedload(Decision.concerns))
+                 joinedload(Decision.concerns), defer(Decision.report, raiseload=True))
         .order_by(Decision.decided_dt, Decision.id)
     ).unique())

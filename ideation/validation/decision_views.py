@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,7 +30,7 @@ from ideation.validation.decision import (
     DecisionError,
     DecisionIncomplete,
 )
-from ideation.validation.minority import Concern, MinorityReport, minority_report
+from ideation.validation.minority import Concern, MinorityReport, minority_report, reason_page
 from ideation.validation.models import Decision, Outcome, Round, RoundState
 from ideation.validation.round_views import managed_round
 from ideation.validation.views import bp
@@ -110,7 +110,22 @@ def minority(slug: str, round_id: int) -> str:
                            report=minority_report(round_), round_url=_round_url(round_))
 
 
-def _render(round_: Round, report: MinorityReport, form: DecisionForm | None,
+@bp.get("/c/<slug>/rounds/<int:round_id>/minority/<key>/answers")
+def minority_answers(slug: str, round_id: int, key: str) -> str:
+    """Every open answer of one concern's minority, a page at a time."""
+    round_ = managed_round(slug, round_id)
+    report = minority_report(round_)
+    concern = report.concern(key)
+    if concern is None:
+        abort(404)
+    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    return render_template(
+        "validation/minority_answers.html", challenge=round_.challenge, round=round_,
+        report=report, concern=concern, number=report.concerns.index(concern) + 1,
+        page=reason_page(concern, page_number))
+
+
+def _render(round_: Round, report: MinorityReport | None, form: DecisionForm | None,
             status: int = 200) -> tuple[str, int]:
     return render_template(
         "validation/decision.html", challenge=round_.challenge, round=round_, report=report,
@@ -122,6 +137,8 @@ def _render(round_: Round, report: MinorityReport, form: DecisionForm | None,
 @bp.route("/c/<slug>/rounds/<int:round_id>/decision", methods=["GET", "POST"])
 def decision(slug: str, round_id: int) -> tuple[str, int] | Response:
     round_ = managed_round(slug, round_id)
+    if request.method == "GET" and round_.decision is not None:
+        return _render(round_, None, None)  # the page shows the decision, not the report
     report = minority_report(round_)
     open_for_decision = round_.state is RoundState.closed and round_.decision is None
     if request.method == "GET":

@@ -21,6 +21,10 @@ Decisions where the brief left room:
   also ``GROUP_FLIP_GAP`` apart (see there why); a 40-point gap always counts.
 * A multiple-choice option is compared as ticked-or-not: most of the group tick it and most
   of the rest do not (or the other way round), or the shares are 40 points apart.
+* Every open answer of a minority stays readable, but not on one endless page: a concern
+  shows ``REASONS_SHOWN`` answers and folds ``REASONS_FOLDED`` more; the rest are on its own
+  paged list (``reason_page``). The objection question shows ``OBJECTIONS_SHOWN`` answers and
+  links to the paged open answers of the results. The stored report keeps every answer.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ideation.core.pagination import Paginated
 from ideation.extensions import db
 from ideation.validation.models import (
     Answer,
@@ -70,8 +75,17 @@ GROUP_FLIP_GAP = 0.20
 #: one person moves a group of 3 by a third.
 SMALL_GROUP = 5
 
-#: How many open answers a concern shows before "and n more".
+#: How many open answers a concern shows before "and n more"...
 REASONS_SHOWN = 10
+
+#: ... how many more the folded "and n more" holds; past that, a link to all of them.
+REASONS_FOLDED = 40
+
+#: The open answers of one concern on each page of its own list.
+REASONS_PER_PAGE = 20
+
+#: How many answers to the objection question the report shows before a link to all of them.
+OBJECTIONS_SHOWN = 20
 
 CLOSED_KINDS = (QuestionKind.scale, QuestionKind.yes_no, QuestionKind.single_choice,
                 QuestionKind.multiple_choice)
@@ -124,6 +138,24 @@ class Concern:
     def more_reasons(self) -> int:
         return max(0, len(self.reasons) - REASONS_SHOWN)
 
+    @property
+    def folded_reasons(self) -> list[Reason]:
+        return self.reasons[REASONS_SHOWN:REASONS_SHOWN + REASONS_FOLDED]
+
+    @property
+    def has_reasons_page(self) -> bool:
+        """More answers than the report shows, folded included: link to all of them."""
+        return len(self.reasons) > REASONS_SHOWN + REASONS_FOLDED
+
+
+@dataclass
+class ObjectionQuestion:
+    """A question that asks what would make people say no, and how many answered it."""
+
+    question_id: int
+    text: str
+    answers: int
+
 
 @dataclass
 class MinorityReport:
@@ -133,9 +165,18 @@ class MinorityReport:
     respondents: int
     concerns: list[Concern]
     objections: list[Reason]  # every answer to "what would make you say no"
+    objection_questions: list[ObjectionQuestion]  # the questions they answer (the form has one)
 
     def concern(self, key: str) -> Concern | None:
         return next((c for c in self.concerns if c.key == key), None)
+
+    @property
+    def shown_objections(self) -> list[Reason]:
+        return self.objections[:OBJECTIONS_SHOWN]
+
+    @property
+    def more_objections(self) -> int:
+        return max(0, len(self.objections) - OBJECTIONS_SHOWN)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data, for the decision's snapshot."""
@@ -170,11 +211,33 @@ def minority_report(round_: Round) -> MinorityReport:
                                                                                    min_share)]
     concerns += [concern for group in data.groups
                  if (concern := _group_concern(group, data)) is not None]
-    objections = [Reason(q.text, text, True) for q in data.text_questions() if q.is_objection
-                  for text in data.texts[q.id].values()]
-    return MinorityReport(round_id=round_.id, is_final=round_.state is RoundState.closed,
-                          min_share=min_share, respondents=len(data.group_of),
-                          concerns=concerns, objections=objections)
+    asked = [q for q in data.text_questions() if q.is_objection]
+    objections = [Reason(q.text, text, True) for q in asked for text in data.texts[q.id].values()]
+    return MinorityReport(
+        round_id=round_.id, is_final=round_.state is RoundState.closed, min_share=min_share,
+        respondents=len(data.group_of), concerns=concerns, objections=objections,
+        objection_questions=[ObjectionQuestion(q.id, q.text, len(data.texts[q.id]))
+                             for q in asked])
+
+
+@dataclass(frozen=True)
+class ReasonPage(Paginated):
+    """One page of a concern's open answers."""
+
+    items: list[Reason]
+    page: int
+    per_page: int
+    total: int
+
+
+def reason_page(concern: Concern, page: int = 1,
+                per_page: int = REASONS_PER_PAGE) -> ReasonPage:
+    """One page of the concern's open answers in the report's order (the report shows the
+    first ones); a page past the last gives the last, as the other paged lists do."""
+    total = len(concern.reasons)
+    page = max(1, min(page, -(-total // per_page)))
+    first = (page - 1) * per_page
+    return ReasonPage(concern.reasons[first:first + per_page], page, per_page, total)
 
 
 def _load(round_: Round) -> _Answers:

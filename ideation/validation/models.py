@@ -203,8 +203,10 @@ class Decision(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     decided_dt: Mapped[datetime] = mapped_column(default=utcnow)
-    # The minority report as it stood when the decision was taken (for the record).
-    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The minority report as it stood when the decision was taken (for the record). With every
+    # open answer in it, it runs to hundreds of KB for a large round and no page shows it, so
+    # it is loaded only when read.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
     round: Mapped[Round] = relationship(back_populates="decision")
     concerns: Mapped[list[DecisionConcern]] = relationship(

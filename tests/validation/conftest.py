@@ -214,18 +214,18 @@ def _fallback_token(invitation: Invitation) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def invite(round_: Round, email: str, group: str | StakeholderGroup | None = None, *,
-           name: str = "", user: User | None = None, sent: bool = True) -> tuple[Invitation, str]:
-    """Store an invitation to ``round_`` (group by name or model) and return it with its
-    personal token (what goes into /r/<round id>/<token>)."""
-    if isinstance(group, str):
-        group = group_of(round_, group)
+def _new_invitation(round_: Round, email: str, group: StakeholderGroup | None, *,
+                    name: str = "", user: User | None = None, sent: bool = True) -> Invitation:
+    """An invitation added to the session; ``_give_token`` once it has an id."""
     invitation = Invitation(round_id=round_.id, group=group, email=email, name=name,
                             user=user, token_nonce=secrets.token_hex(16),
                             token_hash=f"pending-{secrets.token_hex(16)}",
                             sent_dt=utcnow() if sent else None)
     db.session.add(invitation)
-    db.session.flush()
+    return invitation
+
+
+def _give_token(invitation: Invitation) -> str:
     functions = _token_functions()
     if functions is not None:
         token = functions[0](invitation)
@@ -233,6 +233,18 @@ def invite(round_: Round, email: str, group: str | StakeholderGroup | None = Non
     else:
         token = _fallback_token(invitation)
         invitation.token_hash = hashlib.sha256(token.encode()).hexdigest()
+    return token
+
+
+def invite(round_: Round, email: str, group: str | StakeholderGroup | None = None, *,
+           name: str = "", user: User | None = None, sent: bool = True) -> tuple[Invitation, str]:
+    """Store an invitation to ``round_`` (group by name or model) and return it with its
+    personal token (what goes into /r/<round id>/<token>)."""
+    if isinstance(group, str):
+        group = group_of(round_, group)
+    invitation = _new_invitation(round_, email, group, name=name, user=user, sent=sent)
+    db.session.flush()
+    token = _give_token(invitation)
     db.session.commit()
     return invitation, token
 
@@ -285,9 +297,20 @@ def answered_round(prototype: Prototype, questions: Iterable[Mapping[str, Any]],
     people = list(people)
     extra.setdefault("groups", sorted({group for group, _values in people if group}))
     round_ = make_round(prototype, state=state, questions=questions, opens_in=-20, **extra)
-    ids = {q.text: q.id for q in round_.questions}
-    ids["objection"] = next((q.id for q in round_.questions if q.is_objection), 0)
-    for n, (group, values) in enumerate(people):
-        invitation, _token = invite(round_, f"person{n}@example.org", group)
-        answer(round_, invitation, {ids[text]: value for text, value in values.items()})
+    by_text = {q.text: q for q in round_.questions}
+    by_text["objection"] = next((q for q in round_.questions if q.is_objection), None)
+    # The rows invite() and answer() store, in one transaction: hundreds of people stay quick.
+    invitations = [_new_invitation(round_, f"person{n}@example.org",
+                                   group_of(round_, group) if group else None)
+                   for n, (group, _values) in enumerate(people)]
+    db.session.flush()
+    for invitation, (_group, values) in zip(invitations, people, strict=True):
+        _give_token(invitation)
+        response = Response(round_id=round_.id, invitation=invitation,
+                            group_id=invitation.group_id, is_anonymous=False,
+                            submitted_dt=utcnow())
+        for text, value in values.items():
+            response.answers.extend(_answer_rows(by_text[text], value))
+        db.session.add(response)
+    db.session.commit()
     return round_

@@ -14,6 +14,7 @@ import pytest
 from flask import render_template_string
 from flask_babel import refresh
 from sqlalchemy import func, select
+from sqlalchemy.exc import InvalidRequestError
 
 from ideation.accounts.models import User
 from ideation.challenges import services as challenge_services
@@ -33,10 +34,11 @@ from ideation.validation.models import (
     Outcome,
     QuestionKind,
     Round,
+    RoundState,
 )
 from tests import factories
 from tests.ideas.conftest import counted_queries
-from tests.validation.conftest import answered_round
+from tests.validation.conftest import OBJECTION_NL, answered_round, make_round
 
 USE = "Zou je het loket gebruiken?"
 CLEAR = "Hoe duidelijk is het loket?"
@@ -378,6 +380,45 @@ def test_decisions_of_a_prototype_load_in_one_query(core, closed_round):
         assert [c.key for c in decision.concerns] == keys
         assert decision.round.version.number == 1
     assert len(statements) == 1
+    with pytest.raises(InvalidRequestError):  # the stored report is left out, not loaded later
+        _ = decision.report
+
+
+def _decided_round(prototype: Prototype, number: int) -> Round:
+    """A closed round with a decision whose stored report is as large as a round of 2,000
+    people makes it (every open answer is in it): about 600 KB."""
+    round_ = make_round(prototype, state=RoundState.closed, title=f"Ronde {number}",
+                        opens_in=-20)
+    reason = {"question": OBJECTION_NL, "text": "Te ingewikkeld voor mij. " * 12,
+              "is_objection": True}
+    report = {"concerns": [{"key": "question:1", "reasons": [reason] * 1000}],
+              "objections": [reason] * 1000}
+    db.session.add(Decision(
+        round=round_, outcome=Outcome.adopt, rationale=f"Besluit {number}", report=report,
+        concerns=[DecisionConcern(position=0, key="question:1", summary=f"Zorg {number}",
+                                  disposition=Disposition.answered,
+                                  answer=f"Antwoord {number}")]))
+    db.session.commit()
+    return round_
+
+
+def test_public_prototype_page_never_loads_the_stored_reports(client, prototype):
+    url = f"/c/scheiden/prototypes/{prototype.id}"
+
+    def visit(new_decisions: range) -> tuple[list[str], str]:
+        for number in new_decisions:
+            _decided_round(prototype, number)
+        db.session.expire_all()
+        with counted_queries() as statements:
+            html = client.get(url).get_data(as_text=True)
+        return statements, html
+
+    one, _html = visit(range(1))
+    three, html = visit(range(1, 3))
+
+    assert [s for s in one + three if "decisions.report" in s] == []
+    assert len(three) == len(one)
+    assert all(f"Besluit {n}" in html and f"Antwoord {n}" in html for n in range(3))
 
 
 # --- permission matrix ---------------------------------------------------------------------------

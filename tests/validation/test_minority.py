@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ideation.extensions import db
-from ideation.validation.minority import minority_report
+from ideation.validation.minority import Concern, Reason, minority_report, reason_page
 from ideation.validation.models import QuestionKind, Round, RoundState
 from tests.ideas.conftest import counted_queries
 from tests.validation.conftest import answer, answered_round, invite
@@ -224,6 +224,33 @@ def test_a_concern_with_many_reasons_shows_ten_and_counts_the_rest(prototype):
     concern = minority_report(round_).concerns[0]
 
     assert len(concern.shown_reasons) == 10 and concern.more_reasons == 3
+
+
+def _concern(reasons: int) -> Concern:
+    return Concern("question:1", "question", "“Vraag”", "Samenvatting", reasons, 200,
+                   reasons / 200, question_id=1,
+                   reasons=[Reason("Vraag", f"Reden {n}", False) for n in range(reasons)])
+
+
+@pytest.mark.parametrize(("reasons", "shown", "folded", "linked"), [
+    (10, 10, 0, False), (50, 10, 40, False), (51, 10, 40, True), (120, 10, 40, True)])
+def test_a_concern_shows_ten_reasons_folds_forty_and_links_to_all_past_fifty(reasons, shown,
+                                                                             folded, linked):
+    concern = _concern(reasons)
+
+    assert [r.text for r in concern.shown_reasons + concern.folded_reasons] == [
+        f"Reden {n}" for n in range(shown + folded)]
+    assert (len(concern.folded_reasons), concern.has_reasons_page) == (folded, linked)
+
+
+def test_reason_pages_hold_twenty_each_and_a_page_past_either_end_gives_the_nearest():
+    concern = _concern(45)
+    pages = [reason_page(concern, n) for n in (1, 2, 3)]
+
+    assert [(len(p.items), p.pages) for p in pages] == [(20, 3), (20, 3), (5, 3)]
+    assert [r for p in pages for r in p.items] == concern.reasons
+    assert (reason_page(concern, 9).page, reason_page(concern, 0).page) == (3, 1)
+    assert (reason_page(_concern(0)).items, reason_page(_concern(0)).pages) == ([], 1)
 
 
 def test_without_any_concern_the_objections_are_still_listed(prototype):
