@@ -222,11 +222,14 @@ def _fitted_size(size: tuple[int, int], box: int) -> tuple[int, int]:
 
 
 def _to_display(im: Image.Image, display_size: int) -> Image.Image:
-    # Works on the drafted (reduced) JPEG too: orientation is a transpose, not a size.
-    ImageOps.exif_transpose(im, in_place=True)
     im = _normalize_mode(im)
-    # reducing_gap lets Pillow use a cheap integer reduce() before the final LANCZOS pass.
-    im.thumbnail((display_size, display_size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    # reducing_gap lets Pillow use a cheap integer reduce() before the final pass. BICUBIC
+    # (Pillow's own default for thumbnails): a phone photo arrives drafted at 2000 x 1500 and
+    # loses a fifth of its width here, where LANCZOS cost 40 % more (85 vs 59 ms) for no
+    # visible difference. The box is square, so resizing before turning gives the same size.
+    im.thumbnail((display_size, display_size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    # The EXIF orientation survives thumbnail(); turning the smaller image is cheaper.
+    ImageOps.exif_transpose(im, in_place=True)
     if im.mode == "RGBA" and im.getchannel("A").getextrema()[0] == 255:
         im = im.convert("RGB")  # alpha channel that is fully opaque: a normal photo
     # Rebuild from raw pixels so no metadata in ``info`` can reach an encoder.
