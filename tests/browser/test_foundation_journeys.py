@@ -70,3 +70,22 @@ def test_admin_creates_a_challenge_and_plans_its_phases(app, live_server, page):
 
     page.goto(f"{live_server}/")
     expect(page.get_by_role("link", name="Samen opvoeden")).to_be_visible()
+
+
+def test_a_new_visitor_meets_no_failed_request_and_no_console_error(app, live_server, browser):
+    # A fresh browser profile asks for an icon too: without <link rel="icon"> that was a
+    # 404 for /favicon.ico in the console of every first visit.
+    challenge = make_challenge()
+    context = browser.new_context()
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    try:
+        for path in ("/", f"/c/{challenge.slug}", f"/c/{challenge.slug}/ideas", "/login"):
+            page.goto(f"{live_server}{path}")
+            page.wait_for_load_state("networkidle")
+        expect(page.locator('link[rel="icon"]')).to_have_count(1)
+    finally:
+        context.close()
+    assert failed == []
