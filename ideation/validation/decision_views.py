@@ -16,6 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ideation.challenges.phases import PhaseClosed
+from ideation.core.cache import cached
+from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user
 from ideation.core.viewhelpers import attach_message, url_if_routed
 from ideation.extensions import db
@@ -99,6 +101,15 @@ def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
 # --- routes --------------------------------------------------------------------------------
 
 
+def _shown_report(round_: Round) -> MinorityReport:
+    """The minority report for reading (the minority, answers and decision pages): computed
+    once per process and language until the next write (`ideation.core.cache`), as it reads
+    every answer of the round (65-90 ms for 2,000 responses). A decision being taken computes
+    it afresh in `decisions.decide`."""
+    return cached(("minority-report", round_.id, current_language()),
+                  lambda: minority_report(round_))
+
+
 def _round_url(round_: Round) -> str:
     return url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id)
 
@@ -107,14 +118,14 @@ def _round_url(round_: Round) -> str:
 def minority(slug: str, round_id: int) -> str:
     round_ = managed_round(slug, round_id)
     return render_template("validation/minority.html", challenge=round_.challenge, round=round_,
-                           report=minority_report(round_), round_url=_round_url(round_))
+                           report=_shown_report(round_), round_url=_round_url(round_))
 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/minority/<key>/answers")
 def minority_answers(slug: str, round_id: int, key: str) -> str:
     """Every open answer of one concern's minority, a page at a time."""
     round_ = managed_round(slug, round_id)
-    report = minority_report(round_)
+    report = _shown_report(round_)
     concern = report.concern(key)
     if concern is None:
         abort(404)
@@ -139,7 +150,7 @@ def decision(slug: str, round_id: int) -> tuple[str, int] | Response:
     round_ = managed_round(slug, round_id)
     if request.method == "GET" and round_.decision is not None:
         return _render(round_, None, None)  # the page shows the decision, not the report
-    report = minority_report(round_)
+    report = _shown_report(round_)
     open_for_decision = round_.state is RoundState.closed and round_.decision is None
     if request.method == "GET":
         form = decision_form(report.concerns, formdata=None) if open_for_decision else None

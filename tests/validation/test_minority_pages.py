@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ideation.extensions import db
 from ideation.validation.decision import decide
-from ideation.validation.models import Decision, QuestionKind, Round
+from ideation.validation.models import Decision, QuestionKind, Round, RoundState
 from tests.ideas.conftest import counted_queries
 from tests.permissions import LOGIN, NO, ROLES, walk_matrix
 from tests.validation.conftest import answered_round
@@ -263,3 +263,23 @@ def test_only_the_core_team_and_admins_read_the_answers_of_a_minority(
     )
 
     assert actual == expected
+
+
+def test_the_report_is_computed_once_and_follows_every_new_answer(english, core, prototype):
+    from tests.validation.conftest import answer, invite
+
+    round_ = answered_round(
+        prototype, QUESTIONS, _people(SAYS_NO), groups=(), state=RoundState.open
+    )
+    english.login(core)
+    with counted_queries() as first_time:
+        assert "200 people sent in the form." in english.get(_url(round_, "minority")).text
+    with counted_queries() as again:
+        assert "200 people sent in the form." in english.get(_url(round_, "minority")).text
+    assert len(again) < len(first_time)  # the answers are not read again
+
+    invitation, _token = invite(round_, "laat@example.org")
+    answer(round_, invitation, {next(q.id for q in round_.questions if q.text == USE): False})
+    assert "201 people sent in the form." in english.get(_url(round_, "minority")).text
+    decision_page = english.get(_url(round_, "decision")).text
+    assert "201 people sent in the form." in decision_page
