@@ -39,16 +39,21 @@ run: install
 	$(BIN)/flask --app ideation demo --if-empty
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - 'ideation:create_app()'
 
-# Browser tests use Debian's Chromium; install it when missing and we are allowed to (root).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian packages the tests and benchmarks need: installed when missing and we may (root).
+# $(call apt_tool,<command to check>,<package>,<what it is for>)
+define apt_tool
+	@if ! command -v $(1) >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "Installing Debian's $(2) for $(3)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "NOTE: /usr/bin/chromium is missing; run 'sudo apt-get install chromium' for browser tests"; \
+	    echo "NOTE: $(2) is missing; run 'sudo apt-get install $(2)' for $(3)"; \
 	  fi; \
 	fi
+endef
+
+chromium:
+	$(call apt_tool,/usr/bin/chromium,chromium,the browser tests)
 
 test: install-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -57,16 +62,8 @@ lint: install-dev
 	$(BIN)/ruff check ideation tests bench
 	$(BIN)/ruff format --check ideation tests bench
 
-# The web benchmark loads the server with Debian's wrk; install it when missing (as root).
 wrk:
-	@if ! command -v wrk >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's wrk for the web benchmark"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	  else \
-	    echo "NOTE: wrk is missing; run 'sudo apt-get install wrk' for the web benchmark"; \
-	  fi; \
-	fi
+	$(call apt_tool,wrk,wrk,the web benchmark)
 
 bench: install-dev wrk
 	$(BIN)/python -m bench

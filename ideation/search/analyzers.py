@@ -161,7 +161,6 @@ class IdeaAnalyzer(Analyzer):
         # StopFilter(lang=...) would add Whoosh's English default list on top of the
         # language's own one ("as" and "have" are Dutch nouns), so use the list.
         self._stops = frozenset(stopwords_for_language(self.language))
-        self._stem = _STEMMERS[self.language]
 
     def __getstate__(self) -> dict[str, str]:
         return {"language": self.language}
@@ -196,7 +195,7 @@ class IdeaAnalyzer(Analyzer):
         # One Token object, yielded over and over, as Whoosh's tokenisers do.
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
-        stops, stem = self._stops, self._stem
+        stops, term = self._stops, _TERMS[self.language]
         if tokenize:
             words: Iterable[tuple[int, str, int, int]] = (
                 (number, m.group(), m.start(), m.end())
@@ -206,10 +205,11 @@ class IdeaAnalyzer(Analyzer):
             words = ((0, value, 0, len(value)),)
         kept_pos = None
         for number, original, start, end in words:
-            text = original.lower()
-            if not text.isascii():  # accent_map changes no lowercase ASCII letter
-                text = text.translate(accent_map)
-            stopped = len(text) < _MIN_WORD or text in stops
+            if no_morph:
+                text = _fold(original)
+                stopped = len(text) < _MIN_WORD or text in stops
+            else:
+                text, stopped = term(original)  # folded and, unless a stop word, stemmed
             if stopped:
                 if removestops:
                     continue
@@ -217,8 +217,6 @@ class IdeaAnalyzer(Analyzer):
             else:
                 pos = start_pos + number if kept_pos is None else kept_pos + 1
                 kept_pos = pos
-                if not no_morph:
-                    text = stem(text)
             token.text = text
             token.stopped = stopped
             if keeporiginal:
@@ -262,6 +260,14 @@ class IdeaAnalyzer(Analyzer):
         return out
 
 
+def _fold(word: str) -> str:
+    """Lowercased, accents folded ("Café" -> "cafe")."""
+    text = word.lower()
+    if not text.isascii():  # accent_map changes no lowercase ASCII letter
+        text = text.translate(accent_map)
+    return text
+
+
 def _term_function(language: str) -> Callable[[str], tuple[str, bool]]:
     stops, stem = frozenset(stopwords_for_language(language)), _STEMMERS[language]
 
@@ -269,9 +275,7 @@ def _term_function(language: str) -> Callable[[str], tuple[str, bool]]:
     def term(word: str) -> tuple[str, bool]:
         """(index term, is a stop word) of one word as typed; a stop word's "term" is only
         lowercased and folded, as the analyser gives it when asked to keep stop words."""
-        text = word.lower()
-        if not text.isascii():
-            text = text.translate(accent_map)
+        text = _fold(word)
         if len(text) < _MIN_WORD or text in stops:
             return text, True
         return stem(text), False
