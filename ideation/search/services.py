@@ -146,7 +146,8 @@ def _current_documents(idea_ids: Sequence[int]) -> tuple[list[dict[str, Any]], l
     return docs, removed
 
 
-def _documents(ideas: Sequence[Idea]) -> Iterator[dict[str, Any]]:
+def _documents(ideas: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    """Search documents of ideas: `Idea` objects, or rows of `_DOCUMENT_COLUMNS`."""
     comments: dict[int, list[str]] = defaultdict(list)
     if ideas:
         for idea_id, body in db.session.execute(
@@ -172,12 +173,26 @@ def _documents(ideas: Sequence[Idea]) -> Iterator[dict[str, Any]]:
         }
 
 
+# What a document needs of an idea, as plain rows: loading 10,000 ideas as ORM objects took a
+# quarter of a reindex (0.5 s of 2.2 s).
+_DOCUMENT_COLUMNS = (
+    Idea.id,
+    Idea.title,
+    Idea.description,
+    Idea.theme_id,
+    Idea.status,
+    Idea.created_dt,
+    Idea.support_count,
+    Idea.comment_count,
+)
+
+
 def searchable_documents(challenge: Challenge) -> Iterator[dict[str, Any]]:
     """Every searchable idea of a challenge, streamed in batches (for a rebuild)."""
     last_id = 0
     while True:
-        batch = db.session.scalars(
-            select(Idea)
+        batch = db.session.execute(
+            select(*_DOCUMENT_COLUMNS)
             .where(
                 Idea.challenge_id == challenge.id,
                 Idea.id > last_id,
