@@ -72,7 +72,7 @@ def _docs(texts: list[tuple[str, str]], n: int) -> list[dict[str, Any]]:
 
 def _fingerprint(docs: list[dict[str, Any]]) -> str:
     digest = hashlib.sha256()
-    for name in ("index.py", "analyzers.py"):
+    for name in ("index.py", "analyzers.py", "segments.py"):
         digest.update((ROOT / "ideation" / "search" / name).read_bytes())
     for doc in docs:
         digest.update(f"{doc['id']}\x1f{doc['title']}\x1f{doc['description']}\x1e".encode())

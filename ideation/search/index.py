@@ -98,9 +98,9 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import FileLock
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.times import datetime_to_long
-from whoosh.writing import SegmentWriter
 
 from ideation.search.analyzers import IdeaAnalyzer, analyzer_for
+from ideation.search.segments import SegmentsWriter, commit_segments
 
 T = TypeVar("T")
 SortOrder = Literal["relevance", "newest", "supports", "comments"]
@@ -136,7 +136,11 @@ class _LengthsPerDocReader(W3PerDocReader):
             lengths[fieldname] = data
         if 0 <= docnum < len(data):
             return _LENGTH_OF[data[docnum]] if data[docnum] else default
-        return default if not data else super().doc_field_length(docnum, fieldname, default)
+        if 0 <= docnum < self._doccount:
+            # A column ends at the last document with a value; Whoosh's reader answered the
+            # documents after it with None instead of the default.
+            return default
+        return super().doc_field_length(docnum, fieldname, default)
 
 
 # Uncompressed posting blocks: zlib took a sixth of a reindex's commit and part of every
@@ -299,7 +303,7 @@ class IdeaIndex:
         *,
         lock_timeout: float = 10.0,
         max_segments: int = 10,
-        rebuild_limitmb: int = 256,
+        rebuild_limitmb: float = 256,
     ) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
@@ -413,10 +417,11 @@ class IdeaIndex:
         running count every ``progress_every`` documents and once at the end.
         Returns the number of documents indexed.
 
-        ``processes`` > 1 indexes in that many forked worker processes, each writing
-        one segment of the new generation, while this process reads ``docs`` and hands
-        them out in batches (see `_ParallelWriter`); for the command line, not for a
-        web request. Where fork is not available it falls back to one process.
+        Segments are written term by term (`SegmentsWriter`), a new one whenever the postings
+        held pass ``rebuild_limitmb``. ``processes`` > 1 indexes in that many forked worker
+        processes, each writing its own segments of the new generation, while this process
+        reads ``docs`` and hands them out in batches (see `_ParallelWriter`); for the command
+        line, not for a web request. Where fork is not available it falls back to one process.
         """
         schema = build_schema(language)
         with self._write_lock(challenge_id, timeout) as cdir:
@@ -465,13 +470,13 @@ class IdeaIndex:
                 raise
             parallel.commit()
             return
-        writer = ix.writer(limitmb=self.rebuild_limitmb, procs=1, codec=_CODEC)
+        writer = SegmentsWriter(ix, _CODEC, self.rebuild_limitmb)
         try:
-            yield lambda fields: writer.add_document(**fields)
+            yield writer.add
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        commit_segments(ix, _CODEC, writer.finish())
 
     def optimize(self, challenge_id: int, *, timeout: float | None = None) -> None:
         """Merges all segments into one (e.g. nightly); a no-op without an index.
@@ -785,11 +790,12 @@ _BATCH = 250  # documents per message to a worker
 
 
 class _ParallelWriter:
-    """Rebuild with worker processes, each writing one segment of the new generation.
+    """Rebuild with worker processes, each writing its own segments of the new generation
+    (one, unless its share of the memory limit runs out).
 
     This process reads the documents and sends them in batches over a pipe to the workers in
     turn (a full pipe blocks the sender, so memory stays bounded); each worker adds them to
-    its own Whoosh SegmentWriter and, told to finish, writes its segment and sends it back.
+    its own `SegmentsWriter` and, told to finish, writes its segments and sends them back.
     The TOC listing the segments is written here, so the generation becomes an index only
     when every worker has succeeded. A worker that fails or dies makes `commit` (or the next
     send) raise, and `cancel` stops the others: the caller deletes the half-written
@@ -798,7 +804,7 @@ class _ParallelWriter:
     dead worker for ever.
     """
 
-    def __init__(self, ix: FileIndex, processes: int, limitmb: int) -> None:
+    def __init__(self, ix: FileIndex, processes: int, limitmb: float) -> None:
         context = multiprocessing.get_context("fork")
         self._ix = ix
         self._workers: list[tuple[Any, Any]] = []
@@ -809,7 +815,7 @@ class _ParallelWriter:
                 ours, theirs = context.Pipe()
                 worker = context.Process(
                     target=_segment_worker,
-                    args=(ix.storage.folder, ix.indexname, theirs, max(32, limitmb // processes)),
+                    args=(ix.storage.folder, ix.indexname, theirs, limitmb / processes),
                     daemon=True,
                 )
                 worker.start()
@@ -847,16 +853,12 @@ class _ParallelWriter:
                     status, result = "error", _why(worker, pipe)
                 if status != "ok":
                     raise RuntimeError(f"index worker {worker.pid} failed: {result}")
-                if result is not None:
-                    segments.append(result)
+                segments.extend(result)
                 worker.join()
         except BaseException:
             self.cancel()
             raise
-        writer = self._ix.writer(codec=_CODEC)  # only to write the TOC, under Whoosh's lock
-        writer._close_segment()  # noqa: SLF001 - the writer's own segment stays empty
-        writer._commit_toc(segments)  # noqa: SLF001 - as Whoosh's MpWriter does
-        writer._finish()  # noqa: SLF001
+        commit_segments(self._ix, _CODEC, segments)
 
     def cancel(self) -> None:
         for worker, pipe in self._workers:
@@ -877,24 +879,17 @@ def _why(worker: Any, pipe: Any) -> str:
     return f"exited with code {worker.exitcode}"
 
 
-def _segment_worker(folder: str, indexname: str, pipe: Any, limitmb: int) -> None:
-    """In a forked process: add the documents of every batch received to one new segment;
-    at the end (None) finish it and send ("ok", segment), or ("error", why)."""
+def _segment_worker(folder: str, indexname: str, pipe: Any, limitmb: float) -> None:
+    """In a forked process: add the documents of every batch received to new segments; at
+    the end (None) write them and send ("ok", segments), or ("error", why)."""
     gc.disable()  # as in _gc_paused: the process ends when the segment is written
     try:
         ix = whoosh_index.open_dir(folder, indexname=indexname)
-        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=_CODEC)
+        writer = SegmentsWriter(ix, _CODEC, limitmb)
         while (batch := pipe.recv()) is not None:
             for fields in batch:
-                writer.add_document(**fields)
-        if writer.doc_count():
-            segment = writer._finalize_segment()  # noqa: SLF001
-        else:
-            writer._close_segment()  # noqa: SLF001
-            segment = None
-        # Not writer._finish(): it deletes the temporary folder every writer of the index
-        # shares (<index>/MAIN.tmp); the parent's TOC writer deletes it after all are done.
-        pipe.send(("ok", segment))
+                writer.add(fields)
+        pipe.send(("ok", writer.finish()))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
         with contextlib.suppress(OSError):
             pipe.send(("error", repr(exc)))

@@ -209,7 +209,7 @@ def test_a_failing_worker_fails_the_rebuild_and_keeps_the_live_index(
 ) -> None:
     index = IdeaIndex(tmp_path / "search")
     index.rebuild(1, NL, [idea(1, "Bankjes")])
-    monkeypatch.setattr("ideation.search.index.SegmentWriter", _FailingWriter)  # forked along
+    monkeypatch.setattr("ideation.search.index.SegmentsWriter", _FailingWriter)  # forked along
     with pytest.raises(RuntimeError, match="disk full"):
         index.rebuild(1, NL, _docs(600), processes=2)
     assert index.doc_ids(1) == {1}
