@@ -239,6 +239,18 @@ class IdeaAnalyzer(Analyzer):
         term = _TERMS[self.language]
         return [(m.start(), m.end(), term(m.group())[0]) for m in _WORD.finditer(value)]
 
+    def words(self, value: str) -> list[tuple[str, str]]:
+        """(term, word as typed) of every word of ``value`` that is not a stop word: the
+        (text, original) of ``self(value, keeporiginal=True)`` without a Token per word
+        (clustering analyses every idea of a challenge)."""
+        term = _TERMS[self.language]
+        out = []
+        for word in _WORDS.findall(value):
+            text, stopped = term(word)
+            if not stopped:
+                out.append((text, word))
+        return out
+
     def positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` with its positions, stop words left out: what indexing takes
         from ``self(value, positions=True)``, word for word, in one loop (indexing analyses

@@ -188,3 +188,71 @@ def test_searchsnippets_sample_beats_plain_tfidf_kmeans_and_a_measured_floor() -
 
 # Measured 0.380 (plain TF-IDF + K-means: 0.257) on this sample with seed 0; minus a margin.
 ACCURACY_FLOOR = 0.33
+
+
+# --- the fast paths give what the libraries give ---------------------------------------------
+
+
+FEATURE_TEXTS = [
+    *DUTCH,
+    "",
+    "   ",
+    "a b c",  # words shorter than an n-gram count once
+    "Ideeën   voor\tde\nbuurt: café, straße, ÆRØ — 3.141 en e-mail@example.org",
+    "zelfde woorden zelfde woorden zelfde woorden",
+]
+
+
+@pytest.mark.parametrize("n_docs", [len(FEATURE_TEXTS), 500])  # min_df 1, then 3
+def test_the_character_block_equals_the_vectorizers_own(n_docs: int) -> None:
+    from ideation.curation.clustering import _char_block, _char_vectorizer
+
+    texts = [t.lower() for t in FEATURE_TEXTS]
+    expected = _char_vectorizer(n_docs).fit_transform(texts)
+    ours = _char_block(texts, n_docs)
+    _assert_same_arrays(ours, expected)
+
+
+def _assert_same_arrays(ours, expected) -> None:
+    # Not only the same values: the same entries in the same order (the SVD adds them up in
+    # that order, and a last-bit difference can move an idea to another cluster).
+    assert ours.shape == expected.shape
+    assert ours.dtype == expected.dtype
+    assert ours.indptr.tolist() == expected.indptr.tolist()
+    assert ours.indices.tolist() == expected.indices.tolist()
+    assert ours.data.tobytes() == expected.data.tobytes()
+
+
+def test_the_character_block_keeps_the_vectorizers_choice_among_equally_frequent_n_grams(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ideation.curation import clustering
+
+    texts = [t.lower() for t in FEATURE_TEXTS]
+    factory = clustering._char_vectorizer
+    # Fewer columns than there are n-grams in at least one text: many ties in the counts.
+    monkeypatch.setattr(clustering, "_char_vectorizer",
+                        lambda n: factory(n).set_params(max_features=37))
+    expected = clustering._char_vectorizer(len(texts)).fit_transform(texts)
+    ours = clustering._char_block(texts, len(texts))
+    assert expected.shape == (len(texts), 37)
+    _assert_same_arrays(ours, expected)
+
+
+def test_the_character_block_of_empty_texts_is_refused_as_by_the_vectorizer() -> None:
+    from ideation.curation.clustering import _char_block, _char_vectorizer
+
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        _char_vectorizer(2).fit_transform(["", "  "])
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        _char_block(["", "  "], 2)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_analysers_words_are_its_tokens_with_their_original(language: str) -> None:
+    from ideation.search.analyzers import analyzer_for
+
+    analyzer = analyzer_for(language)
+    for text in FEATURE_TEXTS:
+        tokens = [(t.text, t.original) for t in analyzer(text, keeporiginal=True)]
+        assert analyzer.words(text) == tokens
