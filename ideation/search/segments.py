@@ -112,7 +112,7 @@ class _Builder:
         words = self._postings[spec.name]
         if spec.positions is not None:
             found = spec.positions(value)
-            length = sum(map(len, found.values()))
+            length = sum(map(len, found.values())) if spec.scorable else 0
             stored = _stored_length(length)
             shared = spec.weights
             for word, poslist in found.items():
@@ -129,7 +129,7 @@ class _Builder:
                 else:
                     entry += (docnum, weight, encoded, stored)
             self.postings += len(found)
-            return length if spec.scorable else 0
+            return length
         items = list(spec.field.index(value))
         length = sum(freq for _, freq, _, _ in items) if spec.scorable else 0
         stored = _stored_length(length)
