@@ -123,6 +123,17 @@ def test_stakeholder_answers_from_a_token_link_on_a_phone_and_core_team_decides(
     round_id, prototype_id = round_.id, prototype.id
     link = _personal_link(live_server, "petra@example.org")
 
+    # --- the core team, on a desktop, follows the results while the round is open ---
+    _in_english(page, f"{live_server}/login")
+    page.get_by_label("E-mail address").fill(core.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    results_url = f"{live_server}/c/{challenge.slug}/rounds/{round_id}/results"
+    page.goto(results_url)
+    expect(page.get_by_role("img", name="Bar chart. 8 people answered. Yes: 6 (75%); "
+                                        "No: 2 (25%)")).to_be_visible()
+
     # --- the stakeholder, on a phone, from the link in the e-mail ---
     _in_english(phone, link)
     expect(phone.get_by_role("heading", name="What you test: version 1")).to_be_visible()
@@ -165,12 +176,10 @@ def test_stakeholder_answers_from_a_token_link_on_a_phone_and_core_team_decides(
     assert sent.submitted_dt is not None
     assert len(sent.answers) == 5  # scale, yes, two contact options, the text
 
-    # --- the core team, on a desktop ---
-    _in_english(page, f"{live_server}/login")
-    page.get_by_label("E-mail address").fill(core.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    # --- the core team sees her answer in the results at once, closes and decides ---
+    page.goto(results_url)
+    expect(page.get_by_role("img", name="Bar chart. 9 people answered. Yes: 7 (78%); "
+                                        "No: 2 (22%)")).to_be_visible()
     page.goto(f"{live_server}/c/{challenge.slug}/prototypes/{prototype_id}")
     page.get_by_role("link", name="Validation rounds").click()
     page.get_by_role("link", name="Toetsronde loket").click()
