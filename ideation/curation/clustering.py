@@ -26,6 +26,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from scipy import sparse
@@ -172,11 +173,17 @@ def _char_block(texts: Sequence[str], n_docs: int) -> sparse.csr_matrix:
 
 
 def _pruned(counts: sparse.csr_matrix, vectorizer: TfidfVectorizer) -> sparse.csr_matrix:
-    """CountVectorizer._limit_features for integer min_df and max_features, max_df 1.0: the
-    columns in at least min_df texts, then the max_features most frequent of those (the
-    same argsort over the same counts, so ties fall the same way)."""
+    """CountVectorizer._limit_features with the vectorizer's settings: the columns in at least
+    min_df and at most max_df texts (a whole number, or a share of the texts), then the
+    max_features most frequent of those (the same argsort over the same counts, so ties fall
+    the same way)."""
+    texts = counts.shape[0]
+    most, least = (
+        limit if isinstance(limit, Integral) else limit * texts
+        for limit in (vectorizer.max_df, vectorizer.min_df)
+    )
     frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    mask = frequency >= vectorizer.min_df
+    mask = (frequency <= most) & (frequency >= least)
     if vectorizer.max_features is not None and mask.sum() > vectorizer.max_features:
         totals = np.asarray(counts.sum(axis=0)).ravel()
         chosen = (-totals[mask]).argsort()[: vectorizer.max_features]

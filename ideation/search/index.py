@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
-from itertools import islice, pairwise, repeat
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from weakref import WeakKeyDictionary
@@ -94,13 +94,12 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet
 from whoosh.support.charset import accent_map
-from whoosh.system import pack_uint
 from whoosh.util.filelock import FileLock
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.times import datetime_to_long
 
 from ideation.search.analyzers import IdeaAnalyzer, analyzer_for
-from ideation.search.segments import SegmentsWriter, commit_segments
+from ideation.search.segments import SegmentsWriter, commit_segments, encode_positions
 
 T = TypeVar("T")
 SortOrder = Literal["relevance", "newest", "supports", "comments"]
@@ -165,13 +164,7 @@ class IdeaPositions(Positions):
             return
         boost = self.field_boost
         for word, poslist in analyzer.positions(value).items():
-            deltas = [poslist[0], *(b - a for a, b in pairwise(poslist))]
-            yield (
-                word,
-                len(poslist),
-                len(poslist) * boost,
-                pack_uint(len(deltas)) + pickle.dumps(deltas, 2),
-            )
+            yield word, len(poslist), len(poslist) * boost, encode_positions(poslist)
 
 
 _POINTER = "CURRENT"

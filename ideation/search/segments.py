@@ -121,7 +121,7 @@ class _Builder:
                     encoded = _one_position(poslist[0])
                     weight = shared[1]
                 else:
-                    encoded = _encode_positions(poslist)
+                    encoded = encode_positions(poslist)
                     weight = shared[count] if count < _SHARED_WEIGHTS else count * spec.boost
                 entry = words.get(word)
                 if entry is None:
@@ -313,14 +313,15 @@ def _one_position(pos: int) -> bytes:
     """Positions.encode([pos]), kept: most words occur once in an idea."""
     encoded = _ONE_POSITION.get(pos)
     if encoded is None:
-        encoded = _encode_positions([pos])
+        encoded = encode_positions([pos])
         if pos < 4096:
             _ONE_POSITION[pos] = encoded
     return encoded
 
 
-def _encode_positions(poslist: list[int]) -> bytes:
-    """Positions.encode: the count, then the pickled position deltas."""
+def encode_positions(poslist: list[int]) -> bytes:
+    """Positions.encode: the count, then the pickled position deltas (also what
+    `IdeaPositions` gives Whoosh's own writer)."""
     deltas = [poslist[0], *map(sub, poslist[1:], poslist[:-1])]
     return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
 

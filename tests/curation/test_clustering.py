@@ -239,6 +239,21 @@ def test_the_character_block_keeps_the_vectorizers_choice_among_equally_frequent
     _assert_same_arrays(ours, expected)
 
 
+def test_the_character_block_prunes_by_shares_of_texts_as_the_vectorizer_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ideation.curation import clustering
+
+    texts = [t.lower() for t in FEATURE_TEXTS]
+    factory = clustering._char_vectorizer
+    monkeypatch.setattr(clustering, "_char_vectorizer",
+                        lambda n: factory(n).set_params(min_df=0.1, max_df=0.5))
+    expected = clustering._char_vectorizer(len(texts)).fit_transform(texts)
+    ours = clustering._char_block(texts, len(texts))
+    assert expected.shape[1] < factory(len(texts)).fit_transform(texts).shape[1]
+    _assert_same_arrays(ours, expected)
+
+
 def test_the_character_block_of_empty_texts_is_refused_as_by_the_vectorizer() -> None:
     from ideation.curation.clustering import _char_block, _char_vectorizer
 
