@@ -223,34 +223,31 @@ def _assert_same_arrays(ours, expected) -> None:
     assert ours.data.tobytes() == expected.data.tobytes()
 
 
-def test_the_character_block_keeps_the_vectorizers_choice_among_equally_frequent_n_grams(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from ideation.curation import clustering
-
-    texts = [t.lower() for t in FEATURE_TEXTS]
-    factory = clustering._char_vectorizer
-    # Fewer columns than there are n-grams in at least one text: many ties in the counts.
-    monkeypatch.setattr(clustering, "_char_vectorizer",
-                        lambda n: factory(n).set_params(max_features=37))
-    expected = clustering._char_vectorizer(len(texts)).fit_transform(texts)
-    ours = clustering._char_block(texts, len(texts))
-    assert expected.shape == (len(texts), 37)
-    _assert_same_arrays(ours, expected)
-
-
-def test_the_character_block_prunes_by_shares_of_texts_as_the_vectorizer_does(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    "settings",
+    [
+        # Fewer columns than there are n-grams in at least one text: many ties in the counts,
+        # and the vectorizer's choice among equally frequent n-grams is kept.
+        {"max_features": 37},
+        # Pruning by shares of the texts instead of whole numbers.
+        {"min_df": 0.1, "max_df": 0.5},
+    ],
+    ids=["max_features with ties", "min_df and max_df as shares"],
+)
+def test_the_character_block_prunes_as_the_vectorizer_does(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, float]
 ) -> None:
     from ideation.curation import clustering
 
     texts = [t.lower() for t in FEATURE_TEXTS]
     factory = clustering._char_vectorizer
     monkeypatch.setattr(clustering, "_char_vectorizer",
-                        lambda n: factory(n).set_params(min_df=0.1, max_df=0.5))
+                        lambda n: factory(n).set_params(**settings))
     expected = clustering._char_vectorizer(len(texts)).fit_transform(texts)
     ours = clustering._char_block(texts, len(texts))
     assert expected.shape[1] < factory(len(texts)).fit_transform(texts).shape[1]
+    if "max_features" in settings:
+        assert expected.shape == (len(texts), settings["max_features"])
     _assert_same_arrays(ours, expected)
 
 
