@@ -60,7 +60,7 @@ test: install-dev chromium
 
 # ruff's rules only: the code is wrapped by hand at 100 columns, not by ruff format.
 lint: install-dev
-	$(BIN)/ruff check ideation tests bench
+	$(BIN)/ruff check ideation tests bench migrations
 
 wrk:
 	$(call apt_tool,wrk,wrk,the web benchmark)
