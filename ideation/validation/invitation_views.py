@@ -33,7 +33,7 @@ from ideation.core.forms import EmptyForm
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
 from ideation.core.security import public
-from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted, url_if_routed
+from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted
 from ideation.extensions import db, limiter
 from ideation.prototypes.models import PrototypeImage
 from ideation.prototypes.services import get_image
@@ -134,7 +134,7 @@ def _render_invitations(round_: Round, status: int = 200, *, one: InviteOneForm 
         verdict=check(round_.challenge, Action.run_validation),
         is_closed=effective_state(round_) is RoundState.closed,
         status_of=invitations.answer_status,
-        round_url=url_if_routed("validation.round", slug=round_.challenge.slug, round_id=round_.id),
+        round_url=url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id),
     ), status
 
 
