@@ -59,6 +59,16 @@ def test_the_tabs_hold_pending_reported_and_hidden_items_with_their_counts(
     assert pending.index("Oudste wachtende") < pending.index("Nieuwste wachtende")
 
 
+def test_the_queue_names_the_author_of_an_anonymous_idea_to_the_core_team(english, challenge,
+                                                                          author, core):
+    premoderate(challenge, core)
+    make_idea(author, challenge, title="Zonder naam", is_anonymous=True)
+    english.login(core)
+    response = english.get(f"/c/{challenge.slug}/moderation?tab=pending")
+    assert response.status_code == 200
+    assert f"only you and the core team see: {author.name}" in response.get_data(as_text=True)
+
+
 def test_the_core_team_publishes_a_pending_idea(english, challenge, author, core):
     premoderate(challenge, core)
     idea = make_idea(author, challenge)
