@@ -346,8 +346,10 @@ def load_demo_ideas(challenge: Challenge, users: dict[str, User]) -> None:
             services.support(person, idea)
         if rng.random() < 0.4:
             top = services.comment(rng.choice(people), idea, rng.choice(COMMENTS))
+            top.created_dt = idea.created_dt + timedelta(hours=2)
             if rng.random() < 0.5:
-                services.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
+                reply = services.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
+                reply.created_dt = idea.created_dt + timedelta(hours=5)
     _every_other_state(challenge, users["core_team"], people, ideas)
 
 
@@ -382,6 +384,7 @@ def _every_other_state(challenge: Challenge, core: User, people: list[User],
     moderation.report_idea(citizen, anonymous, REPORTS["idea"])
     target = next(i for i in ideas if i.author_id not in (citizen.id, people[6].id))
     unkind = services.comment(people[6], target, UNKIND_COMMENT)
+    unkind.created_dt = utcnow() - timedelta(hours=3)  # past the time its author may change it
     moderation.report_comment(citizen, unkind, REPORTS["comment"])
 
 
