@@ -65,6 +65,7 @@ GET: dict[str, Row] = {
     "challenges.timeline": EVERYONE,
     "challenges.manage": {"published": TEAM, "unpublished": OTHER_TEAM},
     "challenges.audit_log": TEAM,
+    "workspace.show": {"collecting": TEAM, "testing": TEAM, "unpublished": OTHER_TEAM},
     "challenges.admin_overview": ADMINS,
     "challenges.create": ADMINS,
     # ideas (in the demo challenge that collects them)

@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
@@ -399,6 +400,12 @@ def token_image(round_id: int, token: str, image_id: int, variant: str) -> Respo
 
 
 # --- for stakeholders with an account ---------------------------------------------------------
+
+
+@bp.app_template_global()
+def has_rounds() -> bool:
+    """For the main menu: whether the logged-in person has rounds to answer or look back on."""
+    return current_user.is_authenticated and invitations.has_rounds(acting_user())
 
 
 @bp.route("/rounds/<int:round_id>/answer", methods=["GET", "POST"])
