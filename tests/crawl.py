@@ -226,6 +226,22 @@ class Crawler:
                 self._enqueue(target, url, how)
 
 
+# --- checks of every page ----------------------------------------------------------------------
+
+
+def states_its_language(page: Page, response: TestResponse) -> list[str]:
+    """A page says which language it is in, the one the person chose (WCAG 3.1.1)."""
+    if page.status != 200 or not page.content_type.startswith("text/html"):
+        return []
+    wanted = response.request.cookies.get("lang", "nl")
+    start = response.get_data(as_text=True)[:300]
+    return [] if f'<html lang="{wanted}"' in start else [f'no <html lang="{wanted}">']
+
+
+# The checks every crawl of the demo runs; add request-level checks of every page here.
+PAGE_CHECKS: tuple[PageCheck, ...] = (states_its_language,)
+
+
 # --- the demo, as each person ------------------------------------------------------------------
 
 # "stakeholder_link" has no account: the crawl starts at the personal link from the e-mail.
@@ -233,7 +249,7 @@ CRAWL_ROLES = ("anonymous", "citizen", "stakeholder_link", "stakeholder", "core_
 
 
 def crawl_demo(site: DemoSite, role: str, *, language: str = "nl",
-               checks: Sequence[PageCheck] = ()) -> Crawl:
+               checks: Sequence[PageCheck] = PAGE_CHECKS) -> Crawl:
     """Crawl the demo as ``role`` (one of CRAWL_ROLES) from where that person starts."""
     by_link = role == "stakeholder_link"
     client = site.client("anonymous" if by_link else role, language=language)

@@ -1,7 +1,8 @@
 """Every person finds every page by clicking (issue 13): the demo is crawled as each person
 from where they start (tests/crawl.py), and
 
-- no link, form target, redirect or image answers 404 or 5xx;
+- no link, form target, redirect or image answers 404, 403 or 5xx;
+- every page passes the request-level page checks (tests/crawl.py: PAGE_CHECKS);
 - every page the route x role matrix (tests/route_matrix.py) opens to a person is reached by
   some link, except the pages listed below with the reason why no link leads there.
 """
@@ -57,6 +58,11 @@ def expected_reached(role: str) -> set[str]:
 def test_no_link_leads_to_a_missing_page_or_an_error(demo_crawls, role):
     crawl = demo_crawls[role]
     assert [(p.url, p.status, p.found_on) for p in crawl.broken()] == []
+
+
+@pytest.mark.parametrize("role", CRAWL_ROLES)
+def test_every_crawled_page_passes_the_page_checks(demo_crawls, role):
+    assert demo_crawls[role].problems == []
 
 
 @pytest.mark.parametrize("role", CRAWL_ROLES)

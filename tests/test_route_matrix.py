@@ -3,9 +3,10 @@ generated from the URL map"). The expectations live in tests/route_matrix.py; th
 from tests/demo_site.py, the same resolver the crawler uses.
 
 - Every (endpoint, method) of the URL map has an expectation: a new route without one fails.
-- Every GET answers every role as expected (so never a 5xx), for every demo object the route
-  is sampled with: anonymous, hidden, pending, withdrawn and merged ideas, draft, open, closed
-  and undecided rounds, unpublished concepts, prototypes and challenges.
+- Every GET answers every role as expected (so never a 5xx), in Dutch and in English, for
+  every demo object the route is sampled with: anonymous, hidden, pending, withdrawn and
+  merged ideas, draft, open, closed and undecided rounds, unpublished concepts, prototypes and
+  challenges.
 - Every POST without a CSRF token is refused (400), for every role.
 - Every POST from a role that may not send it is turned away (log-in, 403 or 404) before its
   form is even read: an empty form with a valid token gets the same answer.
@@ -55,9 +56,10 @@ def test_every_route_of_the_url_map_has_an_expectation_for_every_role(demo_site)
                     f"tests/demo_site.py {sorted(demo_site.samples[endpoint])}")
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_answers_each_role_as_the_matrix_says(demo_site, role):
-    client = demo_site.client(role)
+def test_every_page_answers_each_role_as_the_matrix_says(demo_site, role, language):
+    client = demo_site.client(role, language=language)
     column = ROLES.index(role)
     expected, actual = {}, {}
     for endpoint, name, url, row in _rows(demo_site, "GET"):
