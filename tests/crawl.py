@@ -11,7 +11,9 @@ gallery pages with a ``theme`` filter, and so on.
 What it returns (``Crawl``) is meant to be reused: ``pages`` lists every URL requested with
 its answer and the page that linked to it, and ``checks`` lets a test look at every page while
 it is crawled (a function of the page and the response that returns the problems it sees).
-``html_pages`` gives the (role, URL) pairs of the pages crawled, for checks in a browser.
+``html_pages`` gives the (role, URL) pairs of the pages crawled, for checks in a browser: the
+session fixture ``demo_crawls`` holds the crawls of the demo, ``DemoSite.serve()`` serves the
+demo to a browser and ``DemoSite.passwords`` logs it in as each role.
 """
 
 from __future__ import annotations

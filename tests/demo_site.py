@@ -13,11 +13,15 @@ thing the demo does not need: a second core team, running an unpublished challen
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app, request_started, request_tearing_down, url_for
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from ideation.accounts.models import Membership, MembershipRole, User
 from ideation.accounts.services import create_user, set_membership
@@ -63,6 +67,18 @@ class DemoSite:
     passwords: dict[str, str]  # role -> password of its account
     stakeholder_link: str  # the demo stakeholder's personal link (a path), as in the e-mail
     samples: Samples = field(default_factory=dict)
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """The demo on a live server in a thread, for a browser: yields its base URL."""
+        server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
 
     def client(self, role: str, *, language: str = "nl") -> Client:
         """A fresh client, logged in as ``role`` (none for "anonymous"), in ``language``."""

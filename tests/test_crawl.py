@@ -9,9 +9,11 @@ from where they start (tests/crawl.py), and
 
 from __future__ import annotations
 
+from urllib.request import urlopen
+
 import pytest
 
-from tests.crawl import CRAWL_ROLES
+from tests.crawl import CRAWL_ROLES, html_pages
 from tests.route_matrix import may_use
 
 # Pages no link leads to, for everyone, and why.
@@ -83,3 +85,12 @@ def test_the_exceptions_name_real_routes_only(demo_site):
     endpoints = {rule.endpoint for rule in demo_site.app.url_map.iter_rules()}
     assert set(NOT_LINKED) <= endpoints
     assert {endpoint for _role, endpoint in NOT_FOR} <= endpoints
+
+
+def test_the_crawled_pages_open_on_a_live_server_for_checks_in_a_browser(demo_site,
+                                                                        demo_crawls):
+    pages = html_pages(demo_crawls)
+    assert {role for role, _url in pages} == set(CRAWL_ROLES)
+    anonymous = next(url for role, url in pages if role == "anonymous" and url != "/")
+    with demo_site.serve() as base, urlopen(base + anonymous) as response:  # noqa: S310
+        assert response.status == 200 and b'<html lang="nl">' in response.read(300)
