@@ -206,7 +206,9 @@ def runner(app: Flask):
 def demo_site(schema_template: dict, tmp_path_factory: pytest.TempPathFactory):
     """The demo (``flask demo``), loaded once per run into a database of its own, for the
     crawler and the route x role matrix (tests/demo_site.py). Read it, never change it.
-    Rate limits are off: a crawl asks for hundreds of pages a minute from one address."""
+    Its rate limits are high: a crawl asks for hundreds of pages a minute from one address.
+    (Not RATELIMIT_ENABLED=False: the limiter is one object for every app of the run, and
+    that setting would stay off for the apps made after this one.)"""
     from tests.demo_site import build_demo_site
 
     folder = tmp_path_factory.mktemp("demo")
@@ -222,7 +224,9 @@ def demo_site(schema_template: dict, tmp_path_factory: pytest.TempPathFactory):
             yield _postgres_settings(schema)
 
     with settings() as database:
-        app = make_test_app(database, folder, RATELIMIT_ENABLED=False)
+        app = make_test_app(database, folder, **{
+            f"IDEATION_{name}_RATE_LIMIT": "100000 per minute"
+            for name in ("LOGIN", "SUBMIT", "COMMENT", "TOKEN")})
         yield build_demo_site(app)
         with app.app_context():
             db.engine.dispose()
