@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 from werkzeug.test import TestResponse
 
 from tests.demo_site import DemoSite
@@ -168,9 +169,7 @@ class Crawler:
     def endpoint(self, path: str) -> str | None:
         try:
             return self.adapter.match(path, method="GET")[0]
-        except (NotFound, MethodNotAllowed):
-            return None
-        except Exception:  # noqa: BLE001 - a redirect rule (trailing slash): not a page
+        except (NotFound, MethodNotAllowed, RequestRedirect):  # no page, or a slash redirect
             return None
 
     def _same_site(self, href: str, base: str) -> str | None:

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, request_started, request_tearing_down, url_for
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from werkzeug.serving import make_server
 
 from ideation.accounts.models import Membership, MembershipRole, User
@@ -135,7 +136,8 @@ def _stakeholder_link() -> str:
 # --- the resolver ------------------------------------------------------------------------------
 
 
-def _one(query):  # noqa: ANN001, ANN202 - a select; the first row of it
+def _one(query: Select) -> Any:
+    """The first row of ``query``; the demo must have one."""
     row = db.session.scalar(query.limit(1))
     assert row is not None, f"the demo has nothing for {query}"
     return row
@@ -159,7 +161,7 @@ def resolve_samples(stakeholder_link: str) -> Samples:
     citizen = _user(ACCOUNTS["citizen"])
     stakeholder = _user(ACCOUNTS["stakeholder"])
 
-    def idea(*conditions) -> Idea:  # noqa: ANN002
+    def idea(*conditions: ColumnElement[bool]) -> Idea:
         return _one(select(Idea).where(Idea.challenge_id == dream.id, *conditions)
                     .order_by(Idea.id))
 
@@ -219,11 +221,8 @@ def resolve_samples(stakeholder_link: str) -> Samples:
     concern = minority_report(closed).concerns[0]
 
     d, c = {"slug": dream.slug}, {"slug": chain.slug}
-    token_path = stakeholder_link.split("/")
-    token = token_path[-1]
-
-    def url(endpoint: str, **values: object) -> str:
-        return url_for(endpoint, **values)
+    token = stakeholder_link.rsplit("/", 1)[1]
+    url = url_for
 
     samples: Samples = {
         # The challenge itself: the other core team's challenge is not published.
