@@ -114,6 +114,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(prototypes_bp)
     app.register_blueprint(validation_bp)
     app.register_blueprint(notifications_bp)
+    from ideation.workspace.views import bp as workspace_bp
+
+    app.register_blueprint(workspace_bp)
     from ideation.challenges import timeline  # the funnel's later stages, after clusters
 
     timeline.init_app(app)

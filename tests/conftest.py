@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -221,3 +222,62 @@ def client(app: Flask) -> Client:
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def demo_site(schema_template: dict, tmp_path_factory: pytest.TempPathFactory):
+    """The demo (``flask demo``), loaded once per run into a database of its own, for the
+    crawler and the route x role matrix (tests/demo_site.py). Read it, never change it.
+    Its rate limits are high: a crawl asks for hundreds of pages a minute from one address.
+    (Not RATELIMIT_ENABLED=False: the limiter is one object for every app of the run, and
+    that setting would stay off for the apps made after this one.)"""
+    from tests.demo_site import build_demo_site
+
+    folder = tmp_path_factory.mktemp("demo")
+
+    @contextmanager
+    def settings() -> Iterator[dict]:
+        if not TEST_DATABASE_URL:
+            shutil.copyfile(schema_template["sqlite_file"], folder / "demo.db")
+            yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.db'}"}
+            return
+        with _postgres_schema() as schema:
+            _create_schema(_postgres_settings(schema), folder)
+            yield _postgres_settings(schema)
+
+    with settings() as database:
+        app = make_test_app(database, folder, **{
+            f"IDEATION_{name}_RATE_LIMIT": "100000 per minute"
+            for name in ("LOGIN", "SUBMIT", "COMMENT", "TOKEN")})
+        yield build_demo_site(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_crawls(demo_site) -> dict:
+    """The demo crawled once per run as each person (tests/crawl.py: CRAWL_ROLES), for the
+    crawler's tests and for checks of every crawled page (``crawl.html_pages``)."""
+    from tests.crawl import CRAWL_ROLES, crawl_demo
+
+    crawls = {}
+    for role in CRAWL_ROLES:
+        started = time.perf_counter()
+        crawls[role] = crawl_demo(demo_site, role)
+        CRAWL_SUMMARY.append(f"{role}: {len(crawls[role].pages)} URLs requested "
+                             f"({len(crawls[role].html_pages())} pages), "
+                             f"{crawls[role].links_seen} links seen, "
+                             f"{len(crawls[role].reached())} routes reached, "
+                             f"{time.perf_counter() - started:.1f} s")
+    return crawls
+
+
+CRAWL_SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's reporter
+    """What the crawls of the demo covered, at the end of the run."""
+    if CRAWL_SUMMARY:
+        terminalreporter.write_sep("-", "crawls of the demo")
+        for line in CRAWL_SUMMARY:
+            terminalreporter.write_line(line)

@@ -60,3 +60,46 @@ def test_demo_if_empty_leaves_a_database_with_challenges_alone(runner, app):
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0
     assert db.session.scalar(select(Challenge).where(Challenge.slug == SLUG)) is None
+
+
+def test_the_demo_fills_every_queue_and_shows_every_state_of_ideas_rounds_and_concepts(runner,
+                                                                                     app):
+    from ideation.concepts.models import Concept, ConceptScore
+    from ideation.ideas.models import Idea, IdeaStatus
+    from ideation.moderation.models import Report, ReportStatus
+    from ideation.validation.models import Decision, Invitation, Round, RoundState
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    ideas = db.session.scalars(select(Idea).join(Idea.challenge).where(Challenge.slug == SLUG)
+                               ).all()
+    statuses = {status: [i for i in ideas if i.status is status] for status in IdeaStatus}
+    assert all(statuses.values()), {s.value: len(v) for s, v in statuses.items()}
+    assert any(i.is_anonymous for i in statuses[IdeaStatus.pending])
+    assert any(i.merged_into_id for i in ideas)
+    citizen = db.session.scalar(select(User).where(User.email == "burger@example.org"))
+    assert {i.status for i in ideas if i.author_id == citizen.id} >= {
+        IdeaStatus.published, IdeaStatus.pending, IdeaStatus.withdrawn}
+    reports = db.session.scalars(select(Report).where(Report.status == ReportStatus.open)).all()
+    assert {bool(r.idea_id) for r in reports} == {True, False}  # an idea and a response
+
+    rounds = db.session.scalars(select(Round)).all()
+    assert {r.state for r in rounds} == set(RoundState)
+    decided = set(db.session.scalars(select(Decision.round_id)))
+    assert any(r.state is RoundState.closed and r.id not in decided for r in rounds)
+    assert db.session.scalar(select(func.count(Invitation.id)).where(
+        Invitation.email == "belanghebbende@example.org")) >= 1
+    core = db.session.scalar(select(User).where(User.email == "kernteam@example.org"))
+    scored = set(db.session.scalars(select(ConceptScore.concept_id).where(
+        ConceptScore.user_id == core.id)))
+    assert any(c.id not in scored for c in db.session.scalars(select(Concept)))
+
+
+def test_every_tab_of_the_demo_moderation_queue_has_work_for_the_core_team(runner, client):
+    output = runner.invoke(args=["demo"]).output
+    line = next(x for x in output.splitlines() if "kernteam@example.org" in x)
+    client.login("kernteam@example.org", line.split("password:")[1].strip())
+    for tab in ("pending", "reported", "hidden"):
+        response = client.get(f"/c/{SLUG}/moderation?tab={tab}",
+                              headers={"Accept-Language": "en"})
+        assert response.status_code == 200, tab
+        assert "Nothing here" not in response.get_data(as_text=True), tab

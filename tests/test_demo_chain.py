@@ -55,11 +55,14 @@ def _challenge() -> Challenge:
 
 
 def _prototype() -> Prototype:
-    return db.session.scalar(select(Prototype).join(Challenge).where(Challenge.slug == SLUG))
+    return db.session.scalar(select(Prototype).join(Challenge).where(
+        Challenge.slug == SLUG, Prototype.title == PROTOTYPE_TITLE))
 
 
 def _rounds() -> list[Round]:
-    return list(db.session.scalars(select(Round).order_by(Round.id)))
+    """The rounds of the demo's first prototype (the online plan)."""
+    return list(db.session.scalars(select(Round).where(Round.prototype_id == _prototype().id)
+                                   .order_by(Round.id)))
 
 
 def _password(output: str, email: str) -> str:
@@ -85,11 +88,12 @@ def test_the_second_demo_is_in_its_prototype_phase_with_clusters_and_two_scored_
     assert sum(c.state is ClusterState.shortlisted for c in clusters) == 3
     assert sum(idea.cluster_id is not None for idea in ideas) >= 30
 
-    concepts = db.session.scalars(select(Concept).where(Concept.challenge_id == challenge.id)
-                                  .order_by(Concept.id)).all()
+    concepts = db.session.scalars(select(Concept).where(
+        Concept.challenge_id == challenge.id, Concept.title.in_([t.title for t in CONCEPTS]))
+        .order_by(Concept.id)).all()
     assert [c.title for c in concepts] == [text.title for text in CONCEPTS]
     assert all(c.is_published and c.dream_big and c.realistic for c in concepts)
-    assert [c.state for c in concepts] == [ConceptState.prototyping, ConceptState.realistic]
+    assert [c.state for c in concepts] == [ConceptState.prototyping, ConceptState.prototyping]
     core = db.session.scalar(select(User).where(User.email == "kernteam@example.org"))
     criteria = db.session.scalars(select(ConceptCriterion.id).where(
         ConceptCriterion.challenge_id == challenge.id)).all()

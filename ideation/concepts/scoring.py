@@ -133,6 +133,23 @@ def may_score(viewer: User | None, challenge: Challenge) -> bool:
     return is_core_team(viewer, challenge)
 
 
+def concepts_to_score(viewer: User, challenge: Challenge) -> list[Concept]:
+    """The concepts (not parked) ``viewer`` has not yet scored on every criterion, oldest
+    first; none for those who do not score. One query, however many concepts and scores."""
+    if not may_score(viewer, challenge):
+        return []
+    criteria = (select(func.count(ConceptCriterion.id))
+                .where(ConceptCriterion.challenge_id == challenge.id).scalar_subquery())
+    mine = (select(func.count(ConceptScore.id))
+            .join(ConceptCriterion, ConceptCriterion.id == ConceptScore.criterion_id)
+            .where(ConceptScore.concept_id == Concept.id, ConceptScore.user_id == viewer.id)
+            .correlate(Concept).scalar_subquery())
+    return list(db.session.scalars(
+        select(Concept).where(Concept.challenge_id == challenge.id,
+                              Concept.state != ConceptState.parked, mine < criteria)
+        .order_by(Concept.created_dt, Concept.id)))
+
+
 def criteria_of(challenge: Challenge) -> list[ConceptCriterion]:
     return list(db.session.scalars(
         select(ConceptCriterion).where(ConceptCriterion.challenge_id == challenge.id)

@@ -40,7 +40,7 @@ from ideation.concepts.models import Concept, ConceptCriterion, ConceptState
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
-from ideation.core.viewhelpers import is_routed, submit
+from ideation.core.viewhelpers import submit
 from ideation.extensions import db
 from ideation.ideas.services import shows_author_to
 from ideation.prototypes import lineage
@@ -164,7 +164,6 @@ def show(slug: str, concept_id: int) -> str:
         upstream=lineage.upstream(concept, current_user),
         ideas=ideas_behind(concept, page_number),
         prototypes=services.concept_prototypes(current_user, concept),
-        prototype_pages=is_routed("prototypes.show"),
         manages=can_manage(current_user, challenge),
     )
 
@@ -218,7 +217,6 @@ def render_manage(challenge: Challenge, concept: Concept, status: int = 200,
         "concepts/manage.html", challenge=challenge, concept=concept, board=board,
         criteria=criteria, moves=_moves(concept), publish_form=PublishForm(formdata=None),
         history=services.concept_history(viewer, concept),
-        prototype_form=is_routed("prototypes.new"),
         verdict=check(challenge, Action.develop_concepts), **forms,
     ), status
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, flash, redirect
 from werkzeug.wrappers import Response
 from wtforms import Form
 
@@ -22,16 +22,6 @@ from ideation.core.forms import EmptyForm
 from ideation.extensions import db
 
 ErrorClasses = type[Exception] | tuple[type[Exception], ...]
-
-
-def is_routed(endpoint: str) -> bool:
-    """Whether the page of ``endpoint`` exists in this app."""
-    return endpoint in current_app.view_functions
-
-
-def url_if_routed(endpoint: str, **values: Any) -> str | None:
-    """A link to a page another feature adds; None while that page does not exist."""
-    return url_for(endpoint, **values) if is_routed(endpoint) else None
 
 
 def ensure_button_posted() -> None:

@@ -383,6 +383,13 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def count_unclustered(challenge: Challenge) -> int:
+    """Ideas the board still shows in its left column: published, not merged, no cluster."""
+    return db.session.scalar(select(func.count(Idea.id)).where(
+        Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published,
+        Idea.merged_into_id.is_(None), Idea.cluster_id.is_(None))) or 0
+
+
 def board_ideas(challenge: Challenge, *, theme_id: int | None = None, text: str = "",
                 unclustered_only: bool = True, page: int = 1,
                 per_page: int = BOARD_PER_PAGE) -> BoardPage:

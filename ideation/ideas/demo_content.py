@@ -2,6 +2,12 @@
 
 Photos are simple sketches drawn with Pillow and sent through the same pipeline as uploads.
 Loading is skipped when the challenge already has ideas, so running the demo twice is safe.
+
+Besides the published ideas, every state an idea or response can be in is shown once, so every
+queue of the core team and every page of the citizen has something in it: two ideas waiting
+for a check (the team checked new ideas first for a while; one of them anonymous), one hidden
+as advertising, one withdrawn by the demo citizen, a duplicate merged into the idea it repeats,
+and two open reports (an anonymous idea and an unkind response).
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ from ideation.accounts.services import create_user, find_user_by_email
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
 from ideation.core.db import utcnow
+from ideation.curation import duplicates as curation
 from ideation.demo import DEMO_EXTENSIONS, SLUG
 from ideation.extensions import db
 from ideation.ideas import services
-from ideation.ideas.models import Idea
+from ideation.ideas.models import Idea, IdeaStatus
+from ideation.moderation import services as moderation
 
 CITIZENS = [
     ("sanne@example.org", "Sanne de Vries"),
@@ -229,6 +237,31 @@ IDEAS: list[tuple[int, str, str, bool, str | None]] = [
      "anders voelen.", False, None),
 ]
 
+# The examples of every other state: (theme, title, text, anonymous?).
+DUPLICATE = (0, "Eén loket voor hulp bij scheiden",
+             "Er zijn zoveel instanties. Ik wil één plek waar ik al mijn vragen kan stellen, "
+             "online en aan de telefoon.", False)
+WITHDRAWN = (4, "Gratis parkeren bij de rechtbank",
+             "Parkeren bij de rechtbank is duur. Maak het gratis voor ouders die voor een "
+             "zitting komen.", False)
+ADVERTISEMENT = (2, "Scheiden? Bel ons kantoor",
+                 "Wij regelen uw scheiding snel en goedkoop. Bel vandaag nog voor een gratis "
+                 "gesprek met een van onze advocaten.", False)
+HIDDEN_REASON = "Dit is reclame voor een bedrijf. Reclame plaatsen we niet."
+WAITING = [
+    (1, "Vraag kinderen wat ze van de afspraken vinden",
+     "Laat ouders de afspraken na een half jaar aan de kinderen voorleggen. Kinderen merken "
+     "als eerste wat niet werkt.", False),
+    (3, "Een vaste wisseldag voor het hele jaar",
+     "Spreek één vaste dag af waarop de kinderen wisselen, ook in de vakanties. Dan weet "
+     "iedereen waar hij aan toe is.", True),
+]
+UNKIND_COMMENT = "Advocaten willen alleen maar geld verdienen aan ruzie."
+REPORTS = {
+    "comment": "Dit is niet vriendelijk over een hele beroepsgroep.",
+    "idea": "Volgens mij staat dit idee er al, met andere woorden.",
+}
+
 COMMENTS = [
     "Goed idee! Bij ons had dit veel gescheeld.",
     "Hoe zorg je dat dit ook werkt in kleine gemeenten?",
@@ -313,8 +346,46 @@ def load_demo_ideas(challenge: Challenge, users: dict[str, User]) -> None:
             services.support(person, idea)
         if rng.random() < 0.4:
             top = services.comment(rng.choice(people), idea, rng.choice(COMMENTS))
+            top.created_dt = idea.created_dt + timedelta(hours=2)
             if rng.random() < 0.5:
-                services.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
+                reply = services.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
+                reply.created_dt = idea.created_dt + timedelta(hours=5)
+    _every_other_state(challenge, users["core_team"], people, ideas)
+
+
+def _send_in(author: User, challenge: Challenge, row: tuple[int, str, str, bool],
+             hours_ago: int) -> Idea:
+    theme, title, text, anonymous = row
+    idea = services.submit_idea(author, challenge, {
+        "title": title, "description": text, "consent": True,
+        "theme_id": challenge.themes[theme].id, "is_anonymous": anonymous})
+    idea.created_dt = idea.updated_dt = utcnow() - timedelta(hours=hours_ago)
+    return idea
+
+
+def _every_other_state(challenge: Challenge, core: User, people: list[User],
+                       ideas: list[Idea]) -> None:
+    """One example of every state besides "published", through the services (so the audit log
+    is real). ``people[0]`` is the demo citizen, who sees a withdrawn and a waiting idea of
+    their own on "Mijn ideeën"."""
+    citizen = people[0]
+    duplicate = _send_in(people[3], challenge, DUPLICATE, 30)
+    curation.merge_duplicate(core, duplicate, ideas[0],
+                             "Dit idee zegt hetzelfde als het idee over één digitaal loket.")
+    services.withdraw_idea(citizen, _send_in(citizen, challenge, WITHDRAWN, 26))
+    services.moderate_idea(core, _send_in(people[4], challenge, ADVERTISEMENT, 20),
+                           IdeaStatus.hidden, HIDDEN_REASON)
+    # The team checked new ideas first for a day: two still wait. New ideas go straight on.
+    services.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
+    for number, row in enumerate(WAITING):
+        _send_in(citizen if number == 0 else people[2], challenge, row, 10 - number)
+    services.update_settings(core, challenge, is_premoderated=False, allows_anonymous=True)
+    anonymous = next(i for i in ideas if i.is_anonymous and i.author_id != citizen.id)
+    moderation.report_idea(citizen, anonymous, REPORTS["idea"])
+    target = next(i for i in ideas if i.author_id not in (citizen.id, people[6].id))
+    unkind = services.comment(people[6], target, UNKIND_COMMENT)
+    unkind.created_dt = utcnow() - timedelta(hours=3)  # past the time its author may change it
+    moderation.report_comment(citizen, unkind, REPORTS["comment"])
 
 
 if load_demo_ideas not in DEMO_EXTENSIONS:

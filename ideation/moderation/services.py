@@ -278,6 +278,12 @@ def tab_counts(challenge: Challenge) -> dict[str, int]:
             "hidden": _count(_hidden_items(challenge))}  # type: ignore[arg-type]
 
 
+def tab_with_work(counts: dict[str, int]) -> str:
+    """The tab to open: reports first (something public may be wrong), then ideas waiting
+    for a check; with nothing to do, the waiting tab."""
+    return next((tab for tab in ("reported", "pending") if counts[tab]), "pending")
+
+
 def waiting_count(actor: User | None, challenge: Challenge) -> int:
     """Pending ideas plus reported items: what the core team still has to look at."""
     ensure_can_manage(actor, challenge)
@@ -380,16 +386,17 @@ _ENTRIES = {"pending": _pending_entries, "reported": _reported_entries,
             "hidden": _hidden_entries}
 
 
-def moderation_queue(actor: User | None, challenge: Challenge, tab: str = "pending",
+def moderation_queue(actor: User | None, challenge: Challenge, tab: str | None = None,
                      page: int = 1, per_page: int = PER_PAGE) -> Queue:
     """One page of a queue tab, with the number of items on every tab (core team, admin).
+    Without a (known) tab: the tab where work waits.
 
     The number of queries does not grow with the page: counts, one page query, and one query
     each for the reports, ideas and comments on it.
     """
     ensure_can_manage(actor, challenge)
-    tab = tab if tab in TABS else "pending"
     counts = tab_counts(challenge)
+    tab = tab if tab in TABS else tab_with_work(counts)
     total = counts[tab]
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     entries = _ENTRIES[tab](challenge, per_page, (page - 1) * per_page) if total else []

@@ -32,8 +32,9 @@ DONE_MESSAGES = {
 }
 
 
-def _tab(value: str | None) -> str:
-    return value if value in services.TABS else "pending"
+def _tab(value: str | None) -> str | None:
+    """A known tab, or None: then the queue opens the tab where work waits."""
+    return value if value in services.TABS else None
 
 
 
@@ -56,7 +57,7 @@ def hidden_comment_reasons(threads: list[idea_services.Thread]) -> dict[int, str
 # --- the queue and the decisions ------------------------------------------------------------
 
 
-def render_queue(challenge: Challenge, tab: str, *, failed: dict[tuple[str, int], Any] | None
+def render_queue(challenge: Challenge, tab: str | None, *, failed: dict[tuple[str, int], Any] | None
                  = None, status: int = 200) -> tuple[str, int]:
     """The queue page; a decision form that failed is passed in so its error and text stay."""
     queue = services.moderation_queue(acting_user(), challenge, tab,

@@ -24,10 +24,9 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
 from ideation.challenges.views import get_challenge
 from ideation.concepts import services as concept_services
-from ideation.concepts.models import Concept
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
-from ideation.core.viewhelpers import attempt, ensure_button_posted, submit, url_if_routed
+from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.ideas.models import Idea
 from ideation.ideas.services import image_store, shows_author_to
 from ideation.prototypes import lineage, services
@@ -59,12 +58,6 @@ def labels() -> dict[str, Any]:
 def idea_lineage(idea: Idea) -> lineage.Downstream:
     """For the idea page: the cluster, concepts and prototypes the viewer may see."""
     return lineage.idea_downstream(idea, current_user)
-
-
-@bp.app_template_global()
-def lineage_concept_url(concept: Concept) -> str | None:
-    """The concept page (built by the concepts feature), or None while there is none."""
-    return url_if_routed("concepts.show", slug=concept.challenge.slug, concept_id=concept.id)
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -153,8 +146,6 @@ def _render_show(challenge: Challenge, prototype: Prototype, *,
         shows_concept=concept_services.visible_to(current_user, concept),
         state_form=state_form or StateForm(formdata=None),
         verdict=check(challenge, Action.build_prototypes),
-        rounds_url=manages and url_if_routed("validation.prototype_rounds",
-                                              slug=challenge.slug, prototype_id=prototype.id),
     ), status
 
 

@@ -19,7 +19,7 @@ from ideation.challenges.phases import PhaseClosed
 from ideation.core.cache import cached
 from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user
-from ideation.core.viewhelpers import attach_message, url_if_routed
+from ideation.core.viewhelpers import attach_message
 from ideation.extensions import db
 from ideation.prototypes import services as prototype_services
 from ideation.prototypes.models import Prototype
@@ -197,6 +197,5 @@ def _after_decision(round_: Round) -> Response:
     latest = round_.prototype.latest
     flash(_("Now describe version %(num)s; then start a new round (you can copy this "
             "round's form).", num=(latest.number if latest else 0) + 1), "success")
-    return redirect(url_if_routed("prototypes.new_version", slug=round_.challenge.slug,
-                                  prototype_id=round_.prototype_id, round=round_.id)
-                    or _round_url(round_))
+    return redirect(url_for("prototypes.new_version", slug=round_.challenge.slug,
+                            prototype_id=round_.prototype_id, round=round_.id))

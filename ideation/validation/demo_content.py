@@ -7,6 +7,10 @@ versions -> validation round 1 (closed; a small group of lawyers disagrees; the 
 invited). Everything goes through the services, so the audit log and the public timeline are
 real.
 
+So that every page and every list of the core team has something in it, there is also work
+waiting: a third concept in draft that nobody has scored yet, and a second prototype (not yet
+public) whose first round closed early and waits for a decision, with a draft round after it.
+
 Ideas can only be sent in during the dream phase. So the challenge starts with a dream phase
 that runs today, while it is not yet public (that plan is not shown on the timeline); once the
 ideas are in, the real plan puts the dream and realistic phases in the past and today in the
@@ -249,8 +253,41 @@ CONCEPTS = [
          "Er zijn genoeg getrainde mensen nodig.",
          "Trainen van vertrouwenspersonen kost geld.",
          "Scholen willen wel, maar hebben weinig tijd."),
-        ((ConceptState.realistic, "De scholen in de wijk willen meedoen met een proef."),),
+        ((ConceptState.realistic, "De scholen in de wijk willen meedoen met een proef."),
+         (ConceptState.prototyping, "Twee scholen willen het kindgesprek dit jaar proberen.")),
     ),
+]
+
+# A concept the team has just written down: a draft, not public, not scored (cluster 1).
+DRAFT_CONCEPT = (
+    "Een gesprekscoach voor ouders",
+    "Geen ouder hoeft na een scheiding alleen uit te zoeken hoe je samen over de kinderen "
+    "praat. Elke ouder kan een coach vragen die helpt om het gesprek rustig te houden.",
+    "Het wijkteam biedt drie gesprekken met een coach aan, voor beide ouders samen. We "
+    "beginnen met tien gezinnen.",
+)
+
+# The second prototype: not yet public; its first round closed early, no decision yet.
+KIDS_PROTOTYPE = (
+    "Het kindgesprek op school",
+    "Een getrainde vertrouwenspersoon van de school praat een half uur met het kind, voordat "
+    "de ouders hun afspraken vastleggen. Het kind kiest zelf wat de ouders mogen horen.",
+)
+KIDS_GROUPS = ["Leerkrachten", "Ouders", "Intern begeleiders"]
+KIDS_QUESTIONS = [
+    (QuestionKind.scale, "Hoe goed paste het gesprek bij het kind?", True, [],
+     "Helemaal niet", "Heel goed"),
+    (QuestionKind.yes_no, "Zou je het kindgesprek aanraden aan andere scholen?", True, [], "",
+     ""),
+]
+# (group, name, (scale, yes?, objection) or None)
+KIDS_ROUND: list[tuple[str, str, tuple[int, bool, str] | None]] = [
+    ("Leerkrachten", "Annemiek Hoekstra", (5, True, "")),
+    ("Leerkrachten", "Bart Claassen", (4, True, "")),
+    ("Ouders", "Celine Wouters", (4, True, "Als mijn ex het gesprek gebruikt in de ruzie.")),
+    ("Ouders", "Daan Evers", None),
+    ("Intern begeleiders", "Eline Gerritsen", (3, False,
+                                              "Een half uur is te kort voor een jong kind.")),
 ]
 
 PROTOTYPE_TITLE = "Samen plannen: het online ouderschapsplan"
@@ -427,7 +464,45 @@ def _build(users: dict[str, User]) -> Challenge:
     _run_round(core, prototype, "Toetsronde 2: de versie met akkoord van beide ouders",
                "We hebben het plan verbeterd na de eerste toetsronde. Wat vind je van deze "
                "versie?", ROUND_TWO, stakeholder, days=(0, 20), version=version, copy_from=first)
+    _work_waiting(core, challenge, clusters)
     return challenge
+
+
+def _work_waiting(core: User, challenge: Challenge, clusters: list[Cluster]) -> None:
+    """A draft concept nobody scored, and a second prototype (not public) whose first round
+    closed early with a few answers and waits for a decision; a draft round follows it."""
+    title, dream_big, realistic = DRAFT_CONCEPT
+    concepts.create_concept(core, challenge, title, dream_big, realistic, [clusters[1].id])
+    concept = db.session.scalar(select(Concept).where(Concept.challenge_id == challenge.id,
+                                                      Concept.title == CONCEPTS[1].title))
+    title, description = KIDS_PROTOTYPE
+    prototype = prototypes.create_prototype(core, concept, title, PrototypeKind.service,
+                                            description)
+    first = services.create_round(
+        core, prototype, prototype.versions[0], "Proefronde op twee scholen",
+        "Je school deed mee aan de proef met het kindgesprek. Wat vond je ervan?",
+        today() - timedelta(days=10), today() + timedelta(days=4), KIDS_GROUPS,
+        allow_anonymous=True)
+    for kind, text, required, options, low, high in KIDS_QUESTIONS:
+        services.add_question(core, first, {"kind": kind, "text": text, "required": required,
+                                            "options": options, "low_label": low,
+                                            "high_label": high})
+    lines = [invitations.Line(number, _address(name, core), group, name)
+             for number, (group, name, _answers) in enumerate(KIDS_ROUND, 1)]
+    invited = invitations.invite_stakeholders(core, first, lines).invited
+    services.open_round(core, first)
+    scale, recommend, objection = first.questions
+    for invitation, (_group, _name, answers) in zip(invited, KIDS_ROUND, strict=True):
+        if answers is not None:
+            values = [AnswerValue(scale.id, answers[0], None),
+                      AnswerValue(recommend.id, int(answers[1]), None)]
+            if answers[2]:
+                values.append(AnswerValue(objection.id, None, answers[2]))
+            answering.save_response(invitation, values, submit=True)
+    services.close_round(core, first)  # early: the schools' term ended
+    services.create_round(core, prototype, prototype.versions[0], "Proefronde op vijf scholen",
+                          "", today() + timedelta(days=14), today() + timedelta(days=35), [],
+                          allow_anonymous=True, copy_from=first)
 
 
 def _plan(challenge: Challenge, plan: Sequence[tuple[PhaseKind, int, int]]) -> None:

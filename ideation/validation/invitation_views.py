@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,7 @@ from ideation.core.forms import EmptyForm
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
 from ideation.core.security import public
-from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted, url_if_routed
+from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted
 from ideation.extensions import db, limiter
 from ideation.prototypes.models import PrototypeImage
 from ideation.prototypes.services import get_image
@@ -134,7 +135,7 @@ def _render_invitations(round_: Round, status: int = 200, *, one: InviteOneForm 
         verdict=check(round_.challenge, Action.run_validation),
         is_closed=effective_state(round_) is RoundState.closed,
         status_of=invitations.answer_status,
-        round_url=url_if_routed("validation.round", slug=round_.challenge.slug, round_id=round_.id),
+        round_url=url_for("validation.round", slug=round_.challenge.slug, round_id=round_.id),
     ), status
 
 
@@ -399,6 +400,12 @@ def token_image(round_id: int, token: str, image_id: int, variant: str) -> Respo
 
 
 # --- for stakeholders with an account ---------------------------------------------------------
+
+
+@bp.app_template_global()
+def has_rounds() -> bool:
+    """For the main menu: whether the logged-in person has rounds to answer or look back on."""
+    return current_user.is_authenticated and invitations.has_rounds(acting_user())
 
 
 @bp.route("/rounds/<int:round_id>/answer", methods=["GET", "POST"])

@@ -36,7 +36,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ideation.accounts.models import User
+from ideation.accounts.models import MembershipRole, User
 from ideation.accounts.services import normalise_email
 from ideation.challenges.phases import today
 from ideation.core.audit import record_event
@@ -500,6 +500,19 @@ def _invitations_of(user: User) -> Select[tuple[Invitation]]:
             .where(or_(Invitation.user_id == user.id,
                        Invitation.email == normalise_email(user.email)),
                    Invitation.revoked_dt.is_(None), Round.state != RoundState.draft))
+
+
+def has_rounds(user: User) -> bool:
+    """Whether "My rounds" is worth a place in ``user``'s menu: a stakeholder of a challenge,
+    or invited to a round under this account. By the indexed account column only, as it is
+    asked on every page; an address invited before its account existed finds the page
+    through the e-mail's link, which works without logging in."""
+    if any(m.role is MembershipRole.stakeholder for m in user.memberships):
+        return True
+    return db.session.scalar(
+        select(Invitation.id).join(Round, Round.id == Invitation.round_id)
+        .where(Invitation.user_id == user.id, Invitation.revoked_dt.is_(None),
+               Round.state != RoundState.draft).limit(1)) is not None
 
 
 def invitation_for_user(user: User, round_id: int) -> Invitation | None:

@@ -195,6 +195,21 @@ def response_rates(round_: Round) -> Rates:
     return Rates(groups, total)
 
 
+def round_totals(round_ids: Sequence[int]) -> dict[int, Rate]:
+    """Invited and answered of each round, all groups together, in one query (for lists of
+    rounds); a round without invitations is missing."""
+    if not round_ids:
+        return {}
+    rows = db.session.execute(
+        select(Invitation.round_id, func.count(Invitation.id), func.count(Response.id))
+        .outerjoin(Response, and_(Response.invitation_id == Invitation.id,
+                                  Response.submitted_dt.is_not(None)))
+        .where(Invitation.round_id.in_(round_ids), Invitation.revoked_dt.is_(None))
+        .group_by(Invitation.round_id))
+    return {round_id: Rate(_("All groups"), invited, answered)
+            for round_id, invited, answered in rows}
+
+
 def _count_invitations(round_: Round) -> dict[int | None, tuple[int, int]]:
     """Group id -> (invitations not revoked, of those answered)."""
     rows = db.session.execute(

@@ -19,7 +19,6 @@ from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
 from ideation.core.permissions import acting_user
-from ideation.core.viewhelpers import url_if_routed
 from ideation.extensions import db
 from ideation.ideas.forms import optional_int
 from ideation.prototypes.models import Prototype, PrototypeVersion
@@ -71,9 +70,9 @@ def _filter(round_: Round, form_class: type[GroupFilterForm] = GroupFilterForm
     return form, group
 
 
-def _links(challenge: Challenge, round_: Round) -> dict[str, str | None]:
+def _links(challenge: Challenge, round_: Round) -> dict[str, str]:
     return {
-        "round_url": url_if_routed("validation.round", slug=challenge.slug, round_id=round_.id),
+        "round_url": url_for("validation.round", slug=challenge.slug, round_id=round_.id),
         "compare_url": url_for("validation.compare", slug=challenge.slug,
                                prototype_id=round_.prototype_id),
     }
@@ -158,11 +157,9 @@ def _chosen(rounds: list[Round], form: CompareForm) -> tuple[Round, Round] | Non
     return by_id[form.a.data], by_id[form.b.data]
 
 
-def _version_url(prototype: Prototype, version: PrototypeVersion) -> str | None:
-    slug = prototype.challenge.slug
-    return (url_if_routed("prototypes.version", slug=slug, prototype_id=prototype.id,
-                    number=version.number)
-            or url_if_routed("prototypes.show", slug=slug, prototype_id=prototype.id))
+def _version_url(prototype: Prototype, version: PrototypeVersion) -> str:
+    return url_for("prototypes.version", slug=prototype.challenge.slug,
+                   prototype_id=prototype.id, number=version.number)
 
 
 @bp.get("/c/<slug>/prototypes/<int:prototype_id>/compare")

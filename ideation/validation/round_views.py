@@ -17,7 +17,7 @@ from ideation.challenges.phases import Action, check, today
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
-from ideation.core.viewhelpers import attempt, ensure_button_posted, submit, url_if_routed
+from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.prototypes.models import Prototype, PrototypeImage
 from ideation.prototypes.services import get_prototype
 from ideation.validation import services
@@ -35,9 +35,6 @@ from ideation.validation.views import bp
 
 NEW_PREFIX, EDIT_PREFIX = "new", "edit"
 
-
-# Links to pages of other parts (the prototype's version and images, the results) in templates.
-bp.add_app_template_global(url_if_routed)
 
 _attempt = partial(attempt, errors=services.RoundError)
 _submit = partial(submit, errors=services.RoundError)
@@ -305,9 +302,9 @@ def preview(slug: str, round_id: int) -> tuple[str, int]:
     valid = posted and form.validate()
     status = 422 if posted and not valid else 200
 
-    def image_src(image: PrototypeImage) -> str | None:
+    def image_src(image: PrototypeImage) -> str:
         # The team sees the images where it sees the prototype, not behind a personal link.
-        return url_if_routed("prototypes.image", slug=round_.challenge.slug,
+        return url_for("prototypes.image", slug=round_.challenge.slug,
                              prototype_id=round_.prototype_id, image_id=image.id,
                              variant="display")
 

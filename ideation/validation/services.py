@@ -22,7 +22,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ideation.accounts.models import User
 from ideation.challenges.models import Challenge, Language
@@ -452,6 +452,16 @@ def rounds_of(prototype: Prototype) -> list[Round]:
         .options(selectinload(Round.version), selectinload(Round.questions),
                  selectinload(Round.groups))
         .order_by(Round.created_dt.desc(), Round.id.desc())))
+
+
+def rounds_of_challenge(challenge: Challenge) -> list[Round]:
+    """Every round of the challenge, by prototype and then oldest first, with its prototype,
+    version and decision loaded (for lists: a fixed number of queries)."""
+    return list(db.session.scalars(
+        select(Round).where(Round.challenge_id == challenge.id)
+        .options(joinedload(Round.prototype), joinedload(Round.version),
+                 selectinload(Round.decision))
+        .order_by(Round.prototype_id, Round.created_dt, Round.id)))
 
 
 def copy_sources(challenge: Challenge, exclude: Round | None = None) -> list[Round]:

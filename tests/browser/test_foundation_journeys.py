@@ -23,7 +23,7 @@ def test_core_team_member_logs_in_and_sees_the_challenge_page(app, live_server, 
     page.get_by_role("button", name="Inloggen").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("De uitdaging instellen")
-    page.get_by_role("link", name=challenge.title).first.click()
+    page.get_by_role("link", name=challenge.title, exact=True).first.click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(challenge.title)
     expect(page.locator("html")).to_have_attribute("lang", "nl")

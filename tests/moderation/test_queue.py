@@ -55,8 +55,19 @@ def test_the_tabs_hold_pending_reported_and_hidden_items_with_their_counts(
     assert "Waiting for a check (2)" in page and "Hidden (1)" in page
     assert 'aria-current="page"' in page and "Reported (2)" in page
     assert "Reported 2 times" in page and "Grof (Melder 2)" in page
-    pending = english.get(f"/c/{challenge.slug}/moderation").get_data(as_text=True)
+    pending = english.get(f"/c/{challenge.slug}/moderation?tab=pending").get_data(
+        as_text=True)
     assert pending.index("Oudste wachtende") < pending.index("Nieuwste wachtende")
+
+
+def test_the_queue_names_the_author_of_an_anonymous_idea_to_the_core_team(english, challenge,
+                                                                          author, core):
+    premoderate(challenge, core)
+    make_idea(author, challenge, title="Zonder naam", is_anonymous=True)
+    english.login(core)
+    response = english.get(f"/c/{challenge.slug}/moderation?tab=pending")
+    assert response.status_code == 200
+    assert f"only you and the core team see: {author.name}" in response.get_data(as_text=True)
 
 
 def test_the_core_team_publishes_a_pending_idea(english, challenge, author, core):
@@ -280,8 +291,9 @@ def test_the_reported_tab_needs_the_same_few_queries_for_many_reports(
     many = page_queries()
     assert many == few, (few, many)
     # user, challenge and phases (twice: login check, page), three tab counts, the page of
-    # groups, its reports, comments and ideas, and the unread notifications in the menu
-    assert many <= 14, "\n".join(s[:90].replace("\n", " ") for s in statements)
+    # groups, its reports, comments and ideas, and in the menu: the challenges whose core
+    # team the user is in, whether they have rounds, and the unread notifications
+    assert many <= 16, "\n".join(s[:90].replace("\n", " ") for s in statements)
     assert services.moderation_queue(core, challenge, "reported").counts["reported"] == 30
 
 

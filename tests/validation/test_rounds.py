@@ -4,6 +4,7 @@ permission matrix of every round and builder route."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -343,6 +344,18 @@ def test_round_overview_in_english(english, core, open_round):
     assert "7 questions" in page
     for name in GROUPS:
         assert name in page
+
+
+def test_the_round_page_links_to_every_tool_of_the_round(english, core, open_round, prototype):
+    english.login(core)
+    page = english.get(round_url(open_round)).get_data(as_text=True)
+    links = set(re.findall(r'<a href="([^"]+)">([^<]+)</a>', page))
+    for tail, name in (("/invitations", "Invitations"), ("/results", "Results"),
+                       ("/minority", "Minority report"), ("/decision", "Decision"),
+                       ("/questions", "Feedback form"), ("/preview", "Preview the form")):
+        assert (round_url(open_round, tail), name) in links, name
+    version = f"/c/scheiden/prototypes/{prototype.id}/versions/{open_round.version.number}"
+    assert (version, f"Version {open_round.version.number}") in links
 
 
 def test_round_pages_render_in_dutch(client, core, open_round, prototype):
