@@ -30,7 +30,7 @@ from ideation.validation.forms import (
     QuestionForm,
     RoundForm,
 )
-from ideation.validation.models import Question, Round
+from ideation.validation.models import Question, Round, RoundState
 from ideation.validation.views import bp
 
 NEW_PREFIX, EDIT_PREFIX = "new", "edit"
@@ -185,6 +185,21 @@ def open_round(slug: str, round_id: int) -> Response:
     ensure_button_posted()
     return _attempt(lambda: services.open_round(acting_user(), round_),
                     _("The round is open. Invite the stakeholders."), _round_url(round_))
+
+
+@bp.get("/c/<slug>/rounds/<int:round_id>/close", endpoint="confirm_close")
+def confirm_close(slug: str, round_id: int) -> str | Response:
+    """Closing cannot be undone: this page says what closing now means (early? enough
+    answers?) before the button that does it. Works without JavaScript."""
+    round_ = managed_round(slug, round_id)
+    verdict = check(round_.challenge, Action.run_validation)
+    if round_.state is not RoundState.open or not verdict.allowed:
+        flash(verdict.reason if not verdict.allowed else _("Only an open round can be closed."),
+              "error")
+        return redirect(_round_url(round_))
+    return render_template("validation/round_close.html", challenge=round_.challenge,
+                           round=round_, prototype=round_.prototype,
+                           facts=services.closing_check(round_), button_form=EmptyForm())
 
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/close")
