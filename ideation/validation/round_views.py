@@ -95,14 +95,21 @@ def prototype_rounds(slug: str, prototype_id: int) -> str:
 
 
 def _new_round_form(challenge: Challenge, prototype: Prototype) -> NewRoundForm:
+    groups, source = services.suggested_groups(challenge, prototype)
     if request.method == "POST":
         form = NewRoundForm()
     else:
         latest = prototype.latest
         form = NewRoundForm(
             formdata=None, version=latest.id if latest else None, opens_on=today(),
-            closes_on=today() + timedelta(days=13),
-            groups="\n".join(services.default_group_names(challenge)))
+            closes_on=today() + timedelta(days=13), groups="\n".join(groups))
+    # The field comes filled in; its help says from where, so nobody expects it empty.
+    form.groups.description = (
+        _("Filled in with the groups of the round “%(title)s”. One group per line: change "
+          "them as you like. Every invited person belongs to one group.", title=source.title)
+        if source is not None else
+        _("Filled in with the usual groups. One group per line: change them as you like. "
+          "Every invited person belongs to one group."))
     form.version.choices = [SelectChoice(str(v.id), _("Version %(n)s", n=v.number))
                             for v in reversed(prototype.versions)]
     form.copy_from.choices = [SelectChoice("", _("No, start with an empty form"))] + [

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from ideation.accounts.models import User
@@ -84,6 +84,20 @@ def effective_state(round_: Round, on: date | None = None) -> RoundState:
 
 def default_group_names(challenge: Challenge) -> list[str]:
     return list(DEFAULT_GROUPS.get(challenge.language, DEFAULT_GROUPS[Language.nl]))
+
+
+def suggested_groups(challenge: Challenge, prototype: Prototype) -> tuple[list[str], Round | None]:
+    """The groups a new round starts with, and the round they come from: those of the newest
+    round of ``prototype`` (a second round asks the same people), else of the challenge's
+    newest round, else the usual groups in the challenge's language (round None)."""
+    latest = db.session.scalar(
+        select(Round).where(Round.challenge_id == challenge.id, Round.groups.any())
+        .options(selectinload(Round.groups))
+        .order_by(case((Round.prototype_id == prototype.id, 0), else_=1),
+                  Round.created_dt.desc(), Round.id.desc()).limit(1))
+    if latest is None:
+        return default_group_names(challenge), None
+    return [group.name for group in latest.groups], latest
 
 
 def objection_text(challenge: Challenge) -> str:

@@ -79,6 +79,40 @@ def test_new_round_form_proposes_the_dutch_groups_and_the_latest_version(client,
     assert f'<option selected value="{prototype.versions[-1].id}">' in page
 
 
+def test_new_round_form_says_its_groups_are_filled_in_and_never_asks_to_leave_them_empty(
+        english, core, prototype):
+    english.login(core)
+    page = english.get(new_url(prototype)).get_data(as_text=True)
+
+    assert "Filled in with the usual groups. One group per line: change them as you like." in (
+        page)
+    assert "Leave the groups empty" not in page
+
+
+def test_a_second_round_starts_with_the_groups_of_the_first(english, core, prototype):
+    make_round(prototype, state=RoundState.closed, title="Ronde 1", groups=["Vaders", "Moeders"])
+    other = make_prototype(prototype.challenge, "Ander loket")
+    make_round(other, title="Ronde elders", groups=["Rechters"])
+    english.login(core)
+
+    page = english.get(new_url(prototype)).get_data(as_text=True)
+
+    assert "Vaders\nMoeders</textarea>" in page
+    assert "Filled in with the groups of the round “Ronde 1”." in page
+
+
+def test_a_first_round_of_a_prototype_starts_with_the_groups_of_the_challenges_latest(
+        english, core, prototype):
+    other = make_prototype(prototype.challenge, "Ander loket")
+    make_round(other, title="Ronde elders", groups=["Rechters"])
+    english.login(core)
+
+    page = english.get(new_url(prototype)).get_data(as_text=True)
+
+    assert "Rechters</textarea>" in page
+    assert "Filled in with the groups of the round “Ronde elders”." in page
+
+
 def test_core_team_makes_a_round_that_ends_with_the_objection_question(client, core,
                                                                         prototype):
     client.login(core)
