@@ -46,6 +46,14 @@ def moderation_waiting(challenge: Challenge) -> int:
 
 
 @bp.app_template_global()
+def moderation_tab(challenge: Challenge) -> str:
+    """The tab a link to the queue opens: reports first, else ideas waiting for a check, so
+    the link never lands on an empty list while the other one has something."""
+    counts = services.tab_counts(challenge)
+    return "reported" if counts["reported"] or not counts["pending"] else "pending"
+
+
+@bp.app_template_global()
 def hidden_comment_reasons(threads: list[idea_services.Thread]) -> dict[int, str]:
     """For the idea page: why each hidden comment in ``threads`` was hidden (one query)."""
     ids = [item.id for thread in threads for item in (thread.comment, *thread.replies)
