@@ -32,7 +32,7 @@ translations: $(VENV)/.installed
 # For developers: collect new strings into the catalogues (then translate them).
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F $(CATALOGUES)/babel.cfg -k _l --sort-output --ignore-dirs '.* __pycache__' -o $(CATALOGUES)/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -N -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching
+	$(BIN)/pybabel update -N -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete
 
 run: install
 	$(BIN)/flask --app ideation db upgrade

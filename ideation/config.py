@@ -82,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MINORITY_SHARE", "IDEATION_MINORITY_SHARE", float,
             "smallest share (0-0.5) of answers against the majority that the minority report "
             "shows"),
+    Setting("MIN_RESPONSES_FOR_CONCLUSIONS", "IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS", int,
+            "fewest sent-in answers of a round (or group) from which its figures, comparison "
+            "and minority report are read without a warning that they are too few"),
     Setting("TOKEN_RATE_LIMIT", "IDEATION_TOKEN_RATE_LIMIT", str,
             "requests to personal stakeholder links allowed per address"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
@@ -121,6 +124,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MAIL_FROM": "Ideation <noreply@localhost>",
         "IDEATION_MAIL_TIMEOUT": 20,
         "IDEATION_MINORITY_SHARE": 0.10,
+        "IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS": 5,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -207,5 +211,9 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError("IDEATION_MAIL_SECURITY must be starttls, ssl or none")
     if not 0 < float(config["IDEATION_MINORITY_SHARE"]) < 0.5:
         raise ConfigError("IDEATION_MINORITY_SHARE must be between 0 and 0.5, e.g. 0.10")
+    fewest = config["IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"]
+    if isinstance(fewest, bool) or not isinstance(fewest, int) or fewest < 1:
+        raise ConfigError("IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS must be a whole number of at "
+                          "least 1, e.g. 5")
     if not str(config["IDEATION_BASE_URL"]).startswith(("http://", "https://")):
         raise ConfigError("IDEATION_BASE_URL must start with http:// or https://")

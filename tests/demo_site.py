@@ -272,6 +272,9 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                              for name, item in by_state.items()},
         "validation.decision": {name: url("validation.decision", **c, round_id=item.id)
                                 for name, item in by_state.items() if name != "draft"},
+        "validation.confirm_close": {name: url("validation.confirm_close", **c, round_id=item.id)
+                                     for name, item in by_state.items()
+                                     if name in ("open", "closed")},
         "validation.results_answers": {"": url("validation.results_answers", **c,
                                                round_id=closed.id, question_id=text_question.id)},
         "validation.minority_answers": {"": url("validation.minority_answers", **c,

@@ -115,6 +115,8 @@ GET: dict[str, Row] = {
     "validation.minority": TEAM,
     "validation.minority_answers": TEAM,
     "validation.decision": {"open": TEAM, "closed": TEAM, "decision_due": TEAM},
+    # Only an open round can be closed; for any other the team is sent back to the round.
+    "validation.confirm_close": {"open": TEAM, "closed": (LOGIN, 403, 403, 403, DONE, DONE)},
     # stakeholders: by personal link (whoever holds it), or with an account
     "validation.token_answer": {"valid": EVERYONE, "wrong": NOBODY},
     "validation.token_image": EVERYONE,

@@ -45,6 +45,16 @@ def test_registering_creates_a_citizen_and_logs_them_in(client, app):
     assert is_logged_in(client)
 
 
+def test_the_register_link_of_the_menu_brings_a_new_citizen_back_to_the_page(client, app):
+    challenge = make_challenge()
+    page = client.get(f"/c/{challenge.slug}").get_data(as_text=True)
+    assert f'href="/register?next=/c/{challenge.slug}?">' in page
+
+    response = client.post_form(f"/register?next=/c/{challenge.slug}", registration())
+
+    assert response.status_code == 302 and response.location == f"/c/{challenge.slug}"
+
+
 def test_passwords_are_stored_as_scrypt_hashes(client, app):
     client.post_form("/register", registration())
 

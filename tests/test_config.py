@@ -192,6 +192,26 @@ def test_forwarded_scheme_is_trusted_only_behind_a_configured_proxy(
     assert seen == [scheme]
 
 
+def test_too_few_answers_threshold_defaults_to_five_and_can_be_changed(make_app, monkeypatch):
+    assert make_app(SECRET_KEY=STRONG_KEY).config["IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"] == 5
+    monkeypatch.setenv("IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS", "12")
+    assert make_app(SECRET_KEY=STRONG_KEY).config["IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"] == 12
+
+
+@pytest.mark.parametrize("raw", ["five", "0", "-3", "2.5"])
+def test_too_few_answers_threshold_must_be_a_whole_positive_number(make_app, monkeypatch, raw):
+    monkeypatch.setenv("IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS", raw)
+    with pytest.raises(ConfigError, match="IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"):
+        make_app(SECRET_KEY=STRONG_KEY)
+
+
+def test_too_few_answers_threshold_from_the_instance_file_is_validated(make_app, instance):
+    instance.mkdir(parents=True)
+    (instance / "config.py").write_text('IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS = "many"\n')
+    with pytest.raises(ConfigError, match="IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"):
+        make_app(SECRET_KEY=STRONG_KEY)
+
+
 def test_new_passwords_are_hashed_with_scrypt_by_default(make_app):
     from ideation.accounts.models import User
 

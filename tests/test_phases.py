@@ -209,7 +209,41 @@ def test_planning_writes_one_audit_event_per_phase(app, challenge):
     first = events[0]
     assert (first.old_state, first.new_state) == (None, "2026-03-01/2026-03-31")
     assert first.actor_id is None  # planned from the command line / factory
-    assert first.is_public  # the challenge is published, so its timeline shows the change
+    assert not any(event.is_public for event in events)  # for the core team's log only
+
+
+def plannings(challenge) -> list[AuditEvent]:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.challenge_id == challenge.id, AuditEvent.action == "phases.planned")
+        .order_by(AuditEvent.id)
+    ).all()
+
+
+def test_planning_writes_one_public_event_that_lists_the_changed_phases(app, challenge):
+    [planning] = plannings(challenge)
+
+    assert planning.is_public  # the challenge is published, so its timeline shows the change
+    assert (planning.object_type, planning.object_id) == ("challenges", challenge.id)
+    assert planning.details["phases"][0] == {"phase": "dream", "span": "2026-03-01/2026-03-31"}
+    assert [item["phase"] for item in planning.details["phases"]] == [k.value for k in PhaseKind]
+
+
+def test_replanning_one_phase_writes_one_public_event_with_that_phase(app, challenge):
+    moved = {PhaseKind.agenda: (date(2026, 8, 1), date(2026, 8, 31))}
+
+    assert set_phase_dates(make_user("admin"), challenge, moved) == []
+    db.session.commit()
+
+    assert plannings(challenge)[-1].details == {
+        "phases": [{"phase": "agenda", "span": "2026-08-01/2026-08-31"}]}
+
+
+def test_saving_an_unchanged_plan_writes_nothing(app, challenge):
+    assert set_phase_dates(None, challenge, PLAN) == []
+    db.session.commit()
+
+    assert len(plannings(challenge)) == 1
 
 
 def test_replanning_audits_only_the_phases_that_changed(app, challenge):
@@ -232,3 +266,4 @@ def test_planning_an_unpublished_challenge_is_not_public(app):
     set_phase_dates(None, challenge, PLAN)
     db.session.commit()
     assert not any(event.is_public for event in planned_events(challenge))
+    assert not any(event.is_public for event in plannings(challenge))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from ideation.accounts.models import User
+from ideation.challenges import services as challenge_services
 from ideation.challenges.models import Challenge, PhaseKind
 from ideation.challenges.timeline import latest_entries
 from ideation.concepts import services as concepts
@@ -162,7 +163,60 @@ def test_public_events_of_ideas_clusters_phases_and_the_challenge_are_told(
                          "The idea “Hetzelfde loket” was merged with a similar idea.",
                          "New idea: “Hetzelfde loket”.",
                          "New idea: “Eén loket voor ouders”."]
-    assert any(t.startswith("The phase “Dream big” is planned from ") for t in texts)
+    assert any(t.startswith("The planning changed: “Dream big” from ") for t in texts)
+
+
+def _replan(actor: User, challenge: Challenge, shift_days: int,
+            kinds: tuple[PhaseKind, ...] = tuple(PhaseKind)) -> None:
+    dates = {phase.kind: (phase.starts_on + timedelta(days=shift_days),
+                          phase.ends_on + timedelta(days=shift_days))
+             for phase in challenge.phases if phase.kind in kinds}
+    assert challenge_services.set_phase_dates(actor, challenge, dates) == []
+    db.session.commit()
+
+
+def test_replanning_every_phase_twice_adds_one_timeline_entry_each_time(client, challenge,
+                                                                         core):
+    before = entries(timeline_html(client, challenge))
+    _replan(core, challenge, 7)
+    _replan(core, challenge, 14)
+
+    texts = entries(timeline_html(client, challenge))
+
+    assert len(texts) == len(before) + 2
+    dream = challenge.phase(PhaseKind.dream)
+    assert texts[0].startswith(
+        f"The planning changed: “Dream big” from {dream.starts_on:%B %-d, %Y} to ")
+    assert texts[0].count("“") == len(PhaseKind)  # every phase named once, in one entry
+    assert "“Agenda for Action” from" in texts[0]
+
+
+def test_replanning_one_phase_tells_its_new_dates(client, challenge, core):
+    _replan(core, challenge, 3, (PhaseKind.agenda,))
+    agenda = challenge.phase(PhaseKind.agenda)
+
+    [latest] = entries(timeline_html(client, challenge))[:1]
+
+    assert latest == (f"The phase “Agenda for Action” is planned from "
+                      f"{agenda.starts_on:%B %-d, %Y} to {agenda.ends_on:%B %-d, %Y}.")
+
+
+def test_replanning_reads_in_dutch(client, challenge, core):
+    _replan(core, challenge, 7)
+
+    [latest] = entries(timeline_html(client, challenge, headers={"Accept-Language": "nl"}))[:1]
+
+    assert latest.startswith("De planning is veranderd: “Groot dromen” van ")
+
+
+def test_the_log_keeps_one_line_per_replanned_phase(client, challenge, core):
+    _replan(core, challenge, 7)
+    client.login(core)
+
+    log = client.get(f"/c/{challenge.slug}/manage/log", headers=EN).get_data(as_text=True)
+
+    assert log.count("<code>phase.planned</code>") == 2 * len(PhaseKind)  # made, then moved
+    assert log.count("<code>phases.planned</code>") == 2
 
 
 def test_hidden_or_withdrawn_ideas_lose_their_title_and_link(client, challenge, core):
@@ -255,7 +309,7 @@ def test_unknown_action_is_skipped_and_never_shown_raw(client, challenge, core, 
     html = timeline_html(client, challenge)
 
     assert "concept.exploded" not in html and "Ontplofte titel" not in html
-    assert len(entries(html)) == 5  # only the five planned phases
+    assert len(entries(html)) == 1  # only the planning of the five phases
 
 
 def test_events_of_another_challenge_are_not_shown(client, challenge, core):
@@ -304,15 +358,15 @@ def test_challenge_page_shows_the_latest_eight_entries_and_links_to_the_timeline
 
 def test_timeline_page_shows_twenty_entries_a_page_newest_first(client, challenge, core,
                                                                 prototype):
-    add_versions(core, prototype, 25)  # plus the five planned phases: 30 entries
+    add_versions(core, prototype, 29)  # plus the planning of the five phases: 30 entries
 
     first = timeline_html(client, challenge, 1)
     second = timeline_html(client, challenge, 2)
 
     assert len(entries(first)) == 20 and len(entries(second)) == 10
-    assert entries(first)[0].endswith("version 25.")
-    assert entries(first)[-1].endswith("version 6.")
-    assert entries(second)[0].endswith("version 5.")
+    assert entries(first)[0].endswith("version 29.")
+    assert entries(first)[-1].endswith("version 10.")
+    assert entries(second)[0].endswith("version 9.")
     assert "Page 1 of 2" in first and f"/c/{challenge.slug}/timeline?page=2" in first
     assert "Page 2 of 2" in second
     assert entries(timeline_html(client, challenge, 99)) == entries(second)  # clamped

@@ -105,7 +105,9 @@ PhaseDates = Mapping[PhaseKind, tuple[date | None, date | None]]
 def set_phase_dates(actor: User | None, challenge: Challenge, dates: PhaseDates) -> list[str]:
     """Plan the phases. Each planned phase needs both dates; phases follow each other in order.
 
-    Returns the list of error messages (empty when saved). Each changed phase is audited.
+    Returns the list of error messages (empty when saved). Each changed phase is audited for
+    the core team's log ("phase.planned", with its old and new dates); the public timeline gets
+    one "phases.planned" event per re-planning, listing the phases that changed.
     """
     if actor is not None:
         ensure_can_manage(actor, challenge)
@@ -114,6 +116,7 @@ def set_phase_dates(actor: User | None, challenge: Challenge, dates: PhaseDates)
     errors = validate_phase_dates(planned)
     if errors:
         return errors
+    changed = []
     for phase in challenge.phases:
         start, end = dates.get(phase.kind, (phase.starts_on, phase.ends_on))
         if (start, end) == (phase.starts_on, phase.ends_on):
@@ -121,8 +124,11 @@ def set_phase_dates(actor: User | None, challenge: Challenge, dates: PhaseDates)
         old = _span(phase.starts_on, phase.ends_on)
         phase.starts_on, phase.ends_on = start, end
         record_event(actor, "phase.planned", phase, challenge=challenge, old=old,
-                     new=_span(start, end), public=challenge.is_published,
-                     details={"phase": phase.kind.value})
+                     new=_span(start, end), details={"phase": phase.kind.value})
+        changed.append({"phase": phase.kind.value, "span": _span(start, end)})
+    if changed:
+        record_event(actor, "phases.planned", challenge, challenge=challenge,
+                     public=challenge.is_published, details={"phases": changed})
     return []
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, url_for
 from flask_babel import LazyString, format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import raiseload
@@ -142,9 +143,11 @@ class Sentence:
 
 SENTENCES: dict[str, Sentence] = {
     "challenge.published": Sentence((_l("The challenge is now public."),)),
-    "phase.planned": Sentence((
+    # One line per re-planning (the per-phase "phase.planned" events are for the log only).
+    "phases.planned": Sentence((
         _l("The phase “%(phase)s” is planned from %(start)s to %(end)s."),
         _l("The planning of the phase “%(phase)s” changed."),
+        _l("The planning changed: %(plan)s."),
         _l("The planning changed."),
     )),
     "idea.submitted": Sentence((_l("New idea: “%(title)s”."), _l("A new idea was sent in."))),
@@ -286,7 +289,28 @@ def _event_params(event: AuditEvent, sentence: Sentence) -> dict[str, Any]:
         if state in sentence.states:
             params[key] = sentence.states[state]
     params.update(_span_params(event.new_state))
+    params.update(_plan_params(details.get("phases")))
     return params
+
+
+def _plan_params(phases: Any) -> dict[str, Any]:
+    """The phases of one re-planning: for one phase its name and dates, for several one
+    list ("“Dream big” from 1 March 2026 to 31 March 2026; ...")."""
+    if not isinstance(phases, list):
+        return {}
+    parts = []
+    for item in phases:
+        kind = item.get("phase") if isinstance(item, dict) else None
+        if kind not in PHASE_LABELS:
+            return {}
+        dates = _span_params(item.get("span"))
+        parts.append((PHASE_LABELS[kind], dates))
+    if len(parts) == 1:
+        label, dates = parts[0]
+        return {"phase": label, **dates}
+    return {"plan": "; ".join(
+        _("“%(phase)s” from %(start)s to %(end)s", phase=label, **dates) if dates
+        else _("“%(phase)s” without dates", phase=label) for label, dates in parts)}
 
 
 _SPAN = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")

@@ -26,7 +26,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from ideation.challenges.models import Challenge
+from ideation.challenges.models import Challenge, PhaseKind
 from ideation.challenges.phases import Action, PhaseClosed, check, today
 from ideation.challenges.views import get_challenge
 from ideation.core import cache
@@ -362,9 +362,25 @@ def _idea_parts(slug: str, idea_id: int) -> dict[str, Any]:
         can_edit=services.can_edit(current_user, idea),
         can_edit_comment=services.can_edit_comment,
         comment_form=CommentForm(formdata=None), button_form=EmptyForm(),
-        moderation_form=moderation_form,
+        moderation_form=moderation_form, next_steps=_next_steps(challenge, idea),
     )
     return {"idea_title": idea.title, "challenge_title": challenge.title, "content": content}
+
+
+def _next_steps(challenge: Challenge, idea: Idea) -> dict[str, Any] | None:
+    """For the author of an idea that waits for its check or is online while ideas are still
+    collected: what happens next and when (shown right after sending it in). None otherwise;
+    later, "My ideas" tells what the idea became part of."""
+    if not current_user.is_authenticated or idea.author_id != current_user.id:
+        return None
+    if idea.status not in (IdeaStatus.pending, IdeaStatus.published) or idea.merged_into_id:
+        return None
+    dream = challenge.phase(PhaseKind.dream)
+    if idea.status is IdeaStatus.published and dream.is_scheduled and dream.ends_on < today():
+        return None
+    return {"pending": idea.status is IdeaStatus.pending, "dream": dream,
+            "realistic": challenge.phase(PhaseKind.realistic),
+            "by_email": current_user.email_notifications}
 
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/support")

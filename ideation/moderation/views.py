@@ -37,7 +37,6 @@ def _tab(value: str | None) -> str | None:
     return value if value in services.TABS else None
 
 
-
 @bp.app_template_global()
 def moderation_waiting(challenge: Challenge) -> int:
     """For the challenge page: how many items wait for the core team (0 for everyone else)."""

@@ -24,6 +24,7 @@ from ideation.extensions import db
 from ideation.prototypes import services as prototype_services
 from ideation.prototypes.models import Prototype
 from ideation.validation import decision as decisions
+from ideation.validation import results
 from ideation.validation.decision import (
     DISPOSITION_LABELS,
     OUTCOME_EXPLANATIONS,
@@ -39,6 +40,13 @@ from ideation.validation.views import bp
 
 bp.add_app_template_global(OUTCOME_LABELS, "DECISION_OUTCOME_LABELS")
 bp.add_app_template_global(DISPOSITION_LABELS, "DECISION_DISPOSITION_LABELS")
+bp.add_app_template_global(results.min_responses, "min_responses_for_conclusions")
+
+
+@bp.app_template_global("decision_respondents")
+def decision_respondents(shown: list[Decision]) -> dict[int, int]:
+    """Round id -> sent-in forms, for a list of decisions (one query)."""
+    return results.respondents_of([decision.round_id for decision in shown])
 
 
 @bp.app_template_global("prototype_decisions")
@@ -140,7 +148,7 @@ def _render(round_: Round, report: MinorityReport | None, form: DecisionForm | N
             status: int = 200) -> tuple[str, int]:
     return render_template(
         "validation/decision.html", challenge=round_.challenge, round=round_, report=report,
-        form=form, round_url=_round_url(round_),
+        form=form, round_url=_round_url(round_), respondents=results.respondent_count(round_),
         verdict=decisions.decision_verdict(round_.challenge),
     ), status
 

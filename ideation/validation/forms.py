@@ -65,8 +65,8 @@ class NewRoundForm(RoundForm):
     version = SelectField(_l("Version to test"), coerce=optional_int, validate_choice=False)
     copy_from = SelectField(_l("Copy the form of an earlier round (optional)"),
                             coerce=optional_int, validate_choice=False,
-                            description=_l("Copies its questions. Leave the groups empty to "
-                                           "copy its groups too."))
+                            description=_l("Copies its questions. The groups are the ones "
+                                           "above."))
 
 
 class QuestionForm(FlaskForm):

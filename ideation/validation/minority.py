@@ -21,10 +21,16 @@ Decisions where the brief left room:
   also ``GROUP_FLIP_GAP`` apart (see there why); a 40-point gap always counts.
 * A multiple-choice option is compared as ticked-or-not: most of the group tick it and most
   of the rest do not (or the other way round), or the shares are 40 points apart.
-* Every open answer of a minority stays readable, but not on one endless page: a concern
-  shows ``REASONS_SHOWN`` answers and folds ``REASONS_FOLDED`` more; the rest are on its own
-  paged list (``reason_page``). The objection question shows ``OBJECTIONS_SHOWN`` answers and
-  links to the paged open answers of the results. The stored report keeps every answer.
+* Every open answer of a minority stays readable, but each only once and not on one endless
+  page: the report lists the minority's answers (``reasons``) one time each, marked with the
+  numbers of the concerns they support (someone who is in two minorities backs both); it
+  shows ``REASONS_SHOWN`` and folds ``REASONS_FOLDED`` more, and each concern links to its own
+  paged list (``reason_page``) for the rest. The answers to the objection question of people
+  in no minority follow (``other_objections``): ``OBJECTIONS_SHOWN`` of them, then a link to
+  the paged open answers of the results. The stored report keeps every answer.
+* Fewer sent-in forms than ``IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS`` are too few to draw
+  conclusions (``too_few``): the report still lists what it finds, but never says that no
+  minority stands apart.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from ideation.validation.models import (
     RoundState,
     StakeholderGroup,
 )
+from ideation.validation.results import min_responses
 
 #: On a 1-5 scale, 1 and 2 are against the prototype and 4 and 5 for it; 3 is neutral and
 #: counts on neither side (but does count in the total the minority's share is taken of).
@@ -94,11 +101,13 @@ TEXT_KINDS = (QuestionKind.short_text, QuestionKind.long_text)
 
 @dataclass
 class Reason:
-    """One open answer: the words of a respondent (never who wrote them)."""
+    """One open answer: the words of a respondent (never who wrote them), and the numbers of
+    the concerns (1, 2, ... in the report's order) whose minority the respondent is part of."""
 
     question: str
     text: str
     is_objection: bool
+    concerns: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -128,24 +137,7 @@ class Concern:
     question_id: int | None = None
     group_id: int | None = None
     differences: list[Difference] = field(default_factory=list)
-    reasons: list[Reason] = field(default_factory=list)
-
-    @property
-    def shown_reasons(self) -> list[Reason]:
-        return self.reasons[:REASONS_SHOWN]
-
-    @property
-    def more_reasons(self) -> int:
-        return max(0, len(self.reasons) - REASONS_SHOWN)
-
-    @property
-    def folded_reasons(self) -> list[Reason]:
-        return self.reasons[REASONS_SHOWN:REASONS_SHOWN + REASONS_FOLDED]
-
-    @property
-    def has_reasons_page(self) -> bool:
-        """More answers than the report shows, folded included: link to all of them."""
-        return len(self.reasons) > REASONS_SHOWN + REASONS_FOLDED
+    reasons: list[Reason] = field(default_factory=list)  # the minority's answers (shared)
 
 
 @dataclass
@@ -166,17 +158,43 @@ class MinorityReport:
     concerns: list[Concern]
     objections: list[Reason]  # every answer to "what would make you say no"
     objection_questions: list[ObjectionQuestion]  # the questions they answer (the form has one)
+    reasons: list[Reason] = field(default_factory=list)  # each minority answer once
+    min_responses: int = 1  # fewer sent-in forms are too few to draw conclusions
 
     def concern(self, key: str) -> Concern | None:
         return next((c for c in self.concerns if c.key == key), None)
 
     @property
+    def too_few(self) -> bool:
+        return self.respondents < self.min_responses
+
+    @property
+    def shown_reasons(self) -> list[Reason]:
+        return self.reasons[:REASONS_SHOWN]
+
+    @property
+    def folded_reasons(self) -> list[Reason]:
+        return self.reasons[REASONS_SHOWN:REASONS_SHOWN + REASONS_FOLDED]
+
+    @property
+    def has_reasons_pages(self) -> bool:
+        """More answers than the report shows, folded included: each concern links to all of
+        its own."""
+        return len(self.reasons) > REASONS_SHOWN + REASONS_FOLDED
+
+    @property
+    def other_objections(self) -> list[Reason]:
+        """Answers to the objection question of people in no minority (the minority's own
+        are among ``reasons``)."""
+        return [reason for reason in self.objections if not reason.concerns]
+
+    @property
     def shown_objections(self) -> list[Reason]:
-        return self.objections[:OBJECTIONS_SHOWN]
+        return self.other_objections[:OBJECTIONS_SHOWN]
 
     @property
     def more_objections(self) -> int:
-        return max(0, len(self.objections) - OBJECTIONS_SHOWN)
+        return max(0, len(self.other_objections) - OBJECTIONS_SHOWN)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data, for the decision's snapshot."""
@@ -198,26 +216,36 @@ class _Answers:
         texts = [q for q in self.questions if q.kind in TEXT_KINDS]
         return sorted(texts, key=lambda q: not q.is_objection)
 
-    def reasons_of(self, respondents: set[int]) -> list[Reason]:
-        return [Reason(q.text, text, q.is_objection) for q in self.text_questions()
-                for response_id, text in self.texts[q.id].items() if response_id in respondents]
-
 
 def minority_report(round_: Round) -> MinorityReport:
     """Where a minority stands apart in the round's submitted answers (see the module)."""
     min_share = float(current_app.config["IDEATION_MINORITY_SHARE"])
     data = _load(round_)
-    concerns = [concern for q in data.questions for concern in _question_concerns(q, data,
-                                                                                   min_share)]
-    concerns += [concern for group in data.groups
-                 if (concern := _group_concern(group, data)) is not None]
-    asked = [q for q in data.text_questions() if q.is_objection]
-    objections = [Reason(q.text, text, True) for q in asked for text in data.texts[q.id].values()]
+    found = [pair for q in data.questions for pair in _question_concerns(q, data, min_share)]
+    found += [pair for group in data.groups
+              if (pair := _group_concern(group, data)) is not None]
+    # One Reason per answer, shared by every concern whose minority wrote it.
+    reasons: dict[tuple[int, int], Reason] = {}
+    texts = data.text_questions()
+    for number, (concern, people) in enumerate(found, 1):
+        for question in texts:
+            for response_id, text in data.texts[question.id].items():
+                if response_id not in people:
+                    continue
+                reason = reasons.setdefault((question.id, response_id),
+                                            Reason(question.text, text, question.is_objection))
+                reason.concerns.append(number)
+                concern.reasons.append(reason)
+    asked = [q for q in texts if q.is_objection]
+    objections = [reasons.get((q.id, response_id)) or Reason(q.text, text, True)
+                  for q in asked for response_id, text in data.texts[q.id].items()]
     return MinorityReport(
         round_id=round_.id, is_final=round_.state is RoundState.closed, min_share=min_share,
-        respondents=len(data.group_of), concerns=concerns, objections=objections,
+        respondents=len(data.group_of), concerns=[concern for concern, _people in found],
+        objections=objections,
         objection_questions=[ObjectionQuestion(q.id, q.text, len(data.texts[q.id]))
-                             for q in asked])
+                             for q in asked],
+        reasons=list(reasons.values()), min_responses=min_responses())
 
 
 @dataclass(frozen=True)
@@ -284,7 +312,8 @@ class _Side:
     summary: str
 
 
-def _question_concerns(question: Question, data: _Answers, min_share: float) -> list[Concern]:
+def _question_concerns(question: Question, data: _Answers,
+                       min_share: float) -> list[tuple[Concern, set[int]]]:
     answers = data.choices[question.id]
     if question.kind is QuestionKind.yes_no:
         sides = _yes_no_minority(question, answers)
@@ -295,9 +324,8 @@ def _question_concerns(question: Question, data: _Answers, min_share: float) -> 
     else:  # multiple choice is not for or against (the group comparison uses it)
         sides = []
     total = len(answers)
-    return [Concern(side.key, side.kind, side.label, side.summary, len(side.people), total,
-                    len(side.people) / total, question_id=question.id,
-                    reasons=data.reasons_of(side.people))
+    return [(Concern(side.key, side.kind, side.label, side.summary, len(side.people), total,
+                     len(side.people) / total, question_id=question.id), side.people)
             for side in sides if is_minority(len(side.people), total, min_share)]
 
 
@@ -376,7 +404,8 @@ def _option(question: Question, index: int) -> str:
 # --- (b) groups whose answers differ clearly from the rest -----------------------------------
 
 
-def _group_concern(group: StakeholderGroup, data: _Answers) -> Concern | None:
+def _group_concern(group: StakeholderGroup,
+                   data: _Answers) -> tuple[Concern, set[int]] | None:
     members = {r for r, g in data.group_of.items() if g == group.id}
     if not members:
         return None
@@ -398,7 +427,7 @@ def _group_concern(group: StakeholderGroup, data: _Answers) -> Concern | None:
                            "care, but do not ignore it.", num=SMALL_GROUP)
     return Concern(f"group:{group.id}", "group", _("the group “%(name)s”", name=group.name),
                    summary, size, total, size / total if total else 0, group_id=group.id,
-                   differences=differences, reasons=data.reasons_of(members))
+                   differences=differences), members
 
 
 def _difference(question: Question, answers: dict[int, list[int]],

@@ -52,6 +52,33 @@ EXPORT_BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# --- how many answers a figure rests on ----------------------------------------------------------
+
+
+def min_responses() -> int:
+    """Fewer sent-in answers than this are too few to draw conclusions from
+    (``IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS``): the pages that show figures say so."""
+    return int(current_app.config["IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"])
+
+
+def respondent_count(round_: Round, group_id: int | None = None) -> int:
+    """Sent-in responses of the round (of one group when ``group_id`` is given); kept until
+    the next write, as the tallies are."""
+    return cached(("round-respondents", round_.id, group_id), lambda: db.session.scalar(
+        select(func.count(Response.id)).where(*_submitted(round_, group_id))) or 0)
+
+
+def respondents_of(round_ids: Sequence[int]) -> dict[int, int]:
+    """Sent-in responses per round, for a list of decisions, in one query."""
+    if not round_ids:
+        return {}
+    rows = db.session.execute(
+        select(Response.round_id, func.count(Response.id))
+        .where(Response.round_id.in_(list(round_ids)), Response.submitted_dt.is_not(None))
+        .group_by(Response.round_id))
+    return {round_id: 0 for round_id in round_ids} | {round_id: n for round_id, n in rows}
+
+
 # --- figures per question ----------------------------------------------------------------------
 
 
@@ -496,6 +523,14 @@ class Comparison:
     matched: list[Matched]
     only_a: list[Question]
     only_b: list[Question]
+    respondents_a: int = 0  # sent-in responses of round A
+    respondents_b: int = 0
+    min_responses: int = 1
+
+    @property
+    def too_few(self) -> bool:
+        """One of the two rounds rests on too few answers: a change says little."""
+        return min(self.respondents_a, self.respondents_b) < self.min_responses
 
 
 def _match_key(question: Question) -> tuple[str, QuestionKind]:
@@ -535,7 +570,8 @@ def compare_rounds(a: Round, b: Round) -> Comparison:
             matched.append(Matched(partner, result, _lines(partner, result)))
     paired = {m.a.question.id for m in matched}
     only_a = [r.question for r in results_a if r.question.id not in paired]
-    return Comparison(a, b, matched, only_a, only_b)
+    return Comparison(a, b, matched, only_a, only_b, respondent_count(a), respondent_count(b),
+                      min_responses())
 
 
 def default_pair(rounds: Sequence[Round]) -> tuple[Round, Round] | None:

@@ -96,6 +96,8 @@ def results_page(slug: str, round_id: int) -> str:
         figures=results.question_results(round_, group_id),
         rates=results.response_rates(round_),
         latest=results.latest_open_answers(round_, group_id),
+        respondents=results.respondent_count(round_, group_id),
+        min_responses=results.min_responses(),
         state_label=STATE_LABELS[services.effective_state(round_)], **_links(challenge, round_))
 
 
@@ -105,6 +107,7 @@ def results_groups(slug: str, round_id: int) -> str:
     challenge = round_.challenge
     return render_template("validation/results_groups.html", challenge=challenge,
                            round=round_, breakdown=results.group_breakdown(round_),
+                           min_responses=results.min_responses(),
                            **_links(challenge, round_))
 
 

@@ -30,7 +30,7 @@ from ideation.validation.forms import (
     QuestionForm,
     RoundForm,
 )
-from ideation.validation.models import Question, Round
+from ideation.validation.models import Question, Round, RoundState
 from ideation.validation.views import bp
 
 NEW_PREFIX, EDIT_PREFIX = "new", "edit"
@@ -92,14 +92,21 @@ def prototype_rounds(slug: str, prototype_id: int) -> str:
 
 
 def _new_round_form(challenge: Challenge, prototype: Prototype) -> NewRoundForm:
+    groups, source = services.suggested_groups(challenge, prototype)
     if request.method == "POST":
         form = NewRoundForm()
     else:
         latest = prototype.latest
         form = NewRoundForm(
             formdata=None, version=latest.id if latest else None, opens_on=today(),
-            closes_on=today() + timedelta(days=13),
-            groups="\n".join(services.default_group_names(challenge)))
+            closes_on=today() + timedelta(days=13), groups="\n".join(groups))
+    # The field comes filled in; its help says from where, so nobody expects it empty.
+    form.groups.description = (
+        _("Filled in with the groups of the round “%(title)s”. One group per line: change "
+          "them as you like. Every invited person belongs to one group.", title=source.title)
+        if source is not None else
+        _("Filled in with the usual groups. One group per line: change them as you like. "
+          "Every invited person belongs to one group."))
     form.version.choices = [SelectChoice(str(v.id), _("Version %(n)s", n=v.number))
                             for v in reversed(prototype.versions)]
     form.copy_from.choices = [SelectChoice("", _("No, start with an empty form"))] + [
@@ -182,6 +189,21 @@ def open_round(slug: str, round_id: int) -> Response:
     ensure_button_posted()
     return _attempt(lambda: services.open_round(acting_user(), round_),
                     _("The round is open. Invite the stakeholders."), _round_url(round_))
+
+
+@bp.get("/c/<slug>/rounds/<int:round_id>/close", endpoint="confirm_close")
+def confirm_close(slug: str, round_id: int) -> str | Response:
+    """Closing cannot be undone: this page says what closing now means (early? enough
+    answers?) before the button that does it. Works without JavaScript."""
+    round_ = managed_round(slug, round_id)
+    verdict = check(round_.challenge, Action.run_validation)
+    if round_.state is not RoundState.open or not verdict.allowed:
+        flash(verdict.reason if not verdict.allowed else _("Only an open round can be closed."),
+              "error")
+        return redirect(_round_url(round_))
+    return render_template("validation/round_close.html", challenge=round_.challenge,
+                           round=round_, prototype=round_.prototype,
+                           facts=services.closing_check(round_), button_form=EmptyForm())
 
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/close")

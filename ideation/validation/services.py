@@ -17,11 +17,12 @@ Decisions where the brief left room:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ideation.accounts.models import User
@@ -83,6 +84,20 @@ def effective_state(round_: Round, on: date | None = None) -> RoundState:
 
 def default_group_names(challenge: Challenge) -> list[str]:
     return list(DEFAULT_GROUPS.get(challenge.language, DEFAULT_GROUPS[Language.nl]))
+
+
+def suggested_groups(challenge: Challenge, prototype: Prototype) -> tuple[list[str], Round | None]:
+    """The groups a new round starts with, and the round they come from: those of the newest
+    round of ``prototype`` (a second round asks the same people), else of the challenge's
+    newest round, else the usual groups in the challenge's language (round None)."""
+    latest = db.session.scalar(
+        select(Round).where(Round.challenge_id == challenge.id, Round.groups.any())
+        .options(selectinload(Round.groups))
+        .order_by(case((Round.prototype_id == prototype.id, 0), else_=1),
+                  Round.created_dt.desc(), Round.id.desc()).limit(1))
+    if latest is None:
+        return default_group_names(challenge), None
+    return [group.name for group in latest.groups], latest
 
 
 def objection_text(challenge: Challenge) -> str:
@@ -298,6 +313,49 @@ def open_round(actor: User, round_: Round) -> None:
 
     send_pending_invitations(round_, actor)
     db.session.flush()
+
+
+#: Closing with fewer than this share of the invited people answered is warned about.
+LOW_RESPONSE_RATE = 0.5
+
+
+@dataclass(frozen=True)
+class ClosingCheck:
+    """What the core team should know before it closes a round: whether it closes before its
+    last day, and how many of the invited people sent in the form."""
+
+    closes_on: date
+    days_early: int  # whole days before the last day (0: the last day or later)
+    invited: int  # invitations not withdrawn
+    answered: int  # of those, the ones with a sent-in form
+    min_responses: int  # fewer sent-in forms are too few to draw conclusions
+
+    @property
+    def early(self) -> bool:
+        return self.days_early > 0
+
+    @property
+    def too_few(self) -> bool:
+        return self.answered < self.min_responses
+
+    @property
+    def low_rate(self) -> bool:
+        return self.invited > 0 and self.answered < LOW_RESPONSE_RATE * self.invited
+
+    @property
+    def warns(self) -> bool:
+        return self.early or self.too_few or self.low_rate
+
+
+def closing_check(round_: Round, on: date | None = None) -> ClosingCheck:
+    """The facts the confirmation of "close the round" shows (``on``: default today)."""
+    # Imported here: the results module reads the rounds this module manages.
+    from ideation.validation.results import min_responses, response_rates
+
+    rates = response_rates(round_).total
+    days = (round_.closes_on - (on or today())).days
+    return ClosingCheck(round_.closes_on, max(0, days), rates.invited, rates.answered,
+                        min_responses())
 
 
 def close_round(actor: User, round_: Round) -> None:

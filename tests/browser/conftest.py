@@ -1,14 +1,28 @@
-"""A live server in a thread and headless Debian Chromium driven by Playwright."""
+"""A live server in a thread and headless Debian Chromium driven by Playwright, and what the
+journeys share: reading a received e-mail, opening the main menu, timing.
+
+Journeys start with one ``page.goto`` of the home page (or of a link taken from a received
+e-mail, ``mail_link``) and then move only by clicking visible links and buttons found by role
+and accessible name (``menu_link`` for the main menu, which may sit behind a menu button on a
+phone). At most three ``.goto(`` per test file.
+"""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import threading
 from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Locator, Page
 from werkzeug.serving import make_server
+
+from ideation.core.mail import deliver_pending, outbox_folder
 
 CHROMIUM = os.environ.get("IDEATION_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,13 +44,62 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def received_mail(to: str) -> EmailMessage:
+    """The newest e-mail sent to ``to``, as the recipient gets it: first every message still
+    waiting is delivered (as ``flask mail deliver`` does), then the ``.eml`` file is read from
+    the outbox folder (no SMTP server is set in tests)."""
+    deliver_pending(limit=500)
+    found = []
+    for path in sorted(outbox_folder().glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+        with path.open("rb") as handle:
+            message = email.message_from_binary_file(handle, policy=email.policy.default)
+        if message["To"] == to:
+            found.append(message)
+    assert found, f"no e-mail to {to} in {outbox_folder()}"
+    return found[-1]
+
+
+def mail_link(to: str, path: str) -> str:
+    """The first link in the newest e-mail to ``to`` whose path matches the regular
+    expression ``path`` (e.g. r"/r/\\d+/"), exactly as written in the message."""
+    body = received_mail(to).get_body(("plain",)).get_content()
+    for link in re.findall(r"https?://\S+", body):
+        if re.search(path, link):
+            return link
+    raise AssertionError(f"no link matching {path!r} in the e-mail to {to}:\n{body}")
+
+
+def menu_link(page: Page, name: str | re.Pattern[str]) -> Locator:
+    """A link of the main menu; on a small screen the menu may first need its button."""
+    nav = page.get_by_role("navigation", name=re.compile("^(Main menu|Hoofdmenu)$"))
+    link = nav.get_by_role("link", name=name)
+    if not link.is_visible():
+        toggle = page.get_by_role("button", name=re.compile("^menu$", re.I))
+        if toggle.count() and toggle.is_visible():
+            toggle.click()
+    return link
+
+
+def menu_button(page: Page, name: str | re.Pattern[str]) -> Locator:
+    """A button of the header (log out), opening the menu first when it is folded."""
+    button = page.locator("header").get_by_role("button", name=name)
+    if not button.is_visible():
+        toggle = page.get_by_role("button", name=re.compile("^menu$", re.I))
+        if toggle.count() and toggle.is_visible():
+            toggle.click()
+    return button
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Links in e-mails point at this server, as they point at the site in production.
+    app.config["IDEATION_BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         thread.join(timeout=5)

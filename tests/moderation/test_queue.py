@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from ideation.core.models import AuditEvent
@@ -307,3 +309,23 @@ def test_the_challenge_page_count_adds_pending_and_reported_items_for_the_team_o
     with app.test_request_context():  # nobody logged in: the template global says 0
         from flask import render_template_string
         assert render_template_string("{{ moderation_waiting(c) }}", c=challenge) == "0"
+
+
+def _tab_the_moderation_link_opens(client, challenge) -> str:
+    page = client.get(f"/c/{challenge.slug}").get_data(as_text=True)
+    link = re.search(rf'href="(/c/{challenge.slug}/moderation[^"]*)">Moderation', page)[1]
+    queue = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    return re.search(r'tab=(\w+)"\s*aria-current="page"', queue)[1]
+
+
+def test_the_moderation_link_opens_the_list_that_has_something_waiting(
+    english, challenge, author, core, idea
+):
+    english.login(core)
+    premoderate(challenge, core)
+    make_idea(author, challenge, title="Wacht op een blik")
+
+    assert _tab_the_moderation_link_opens(english, challenge) == "pending"  # no reports yet
+
+    add_reports(idea, [quick_user(name="Melder")], "Reclame")
+    assert _tab_the_moderation_link_opens(english, challenge) == "reported"  # reports first

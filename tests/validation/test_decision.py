@@ -238,13 +238,32 @@ def test_decision_is_refused_once_the_challenge_is_over(core, closed_round):
 # --- the pages ---------------------------------------------------------------------------------
 
 
-def test_decision_page_shows_the_minority_report_before_the_form(english, core, closed_round):
+def test_decision_page_shows_the_report_then_each_concern_once_where_it_is_answered(
+        english, core, closed_round):
     english.login(core)
     page = english.get(_url(closed_round)).get_data(as_text=True)
 
-    assert page.index("Minority report") < page.index(USE_SUMMARY) < page.index("Your decision")
-    assert "We consciously set this aside" in page and "Te ingewikkeld" in page
-    assert "What would make people say no" in page
+    assert (page.index("Minority report") < page.index("What the minority wrote")
+            < page.index("Your decision") < page.index(USE_SUMMARY))
+    assert page.count(USE_SUMMARY) == 1
+    assert "The report found 2 concerns. You answer each of them in the form below." in page
+    assert "We consciously set this aside" in page
+
+
+def test_decision_page_shows_each_reason_once_folded_with_the_concerns_it_supports(
+        english, core, closed_round):
+    # Both people who said no also gave the low score: they are in both minorities. Each of
+    # their two answers is shown once (not once per concern, not again as an objection).
+    english.login(core)
+    page = english.get(_url(closed_round)).get_data(as_text=True)
+    reasons = page[page.index('id="reasons"'):page.index('id="objections-heading"')]
+
+    assert page.count("Te ingewikkeld") == 2
+    assert reasons.count("Te ingewikkeld") == 2
+    assert reasons.count("concerns 1, 2") == 2
+    assert "<details" in reasons and "Read all 2 answers" in reasons
+    assert "What would make others say no" in page
+    assert "Only people in a minority answered this question." in page
 
 
 def test_missing_concern_answer_gives_422_names_the_concern_and_keeps_the_input(
@@ -318,8 +337,14 @@ def test_minority_page_in_english_lists_concerns_and_reasons(english, core, clos
     english.login(core)
     page = english.get(_url(closed_round, "minority")).get_data(as_text=True)
 
-    assert USE_SUMMARY in page and "What they wrote:" in page
-    assert page.count("Te ingewikkeld") == 2 + 2 + 2  # two concerns, and the objections
+    assert USE_SUMMARY in page and "What the minority wrote" in page
+    # Two people, one answer each: shown once each, not under both concerns and again among
+    # the objections.
+    assert page.count("Te ingewikkeld") == 2
+    assert ("2 answers of this minority are marked “concern 1” under “What the minority "
+            "wrote”.") in page
+    assert ("2 answers of this minority are marked “concern 2” under “What the minority "
+            "wrote”.") in page
 
 
 @pytest.mark.parametrize("page", ["minority", "decision"])

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from ideation.extensions import db
-from ideation.validation.minority import Concern, Reason, minority_report, reason_page
+from ideation.validation.minority import (
+    Concern,
+    MinorityReport,
+    Reason,
+    minority_report,
+    reason_page,
+)
 from ideation.validation.models import QuestionKind, Round, RoundState
 from tests.ideas.conftest import counted_queries
 from tests.validation.conftest import answer, answered_round, invite
@@ -217,30 +223,56 @@ def test_high_scores_against_a_low_majority_are_a_minority_in_plain_words(app, p
         "while most gave a low score (1 or 2).")
 
 
-def test_a_concern_with_many_reasons_shows_ten_and_counts_the_rest(prototype):
+def test_the_report_shows_ten_reasons_and_folds_the_rest(prototype):
     question = {"kind": QuestionKind.yes_no, "text": USE}
     no = [(None, {USE: False, "objection": f"Nee {n}"}) for n in range(13)]
     round_ = answered_round(prototype, [question], no + [(None, {USE: True})] * 30, groups=())
-    concern = minority_report(round_).concerns[0]
+    report = minority_report(round_)
 
-    assert len(concern.shown_reasons) == 10 and concern.more_reasons == 3
+    assert len(report.shown_reasons) == 10 and len(report.folded_reasons) == 3
+    assert report.concerns[0].reasons == report.reasons
 
 
 def _concern(reasons: int) -> Concern:
     return Concern("question:1", "question", "“Vraag”", "Samenvatting", reasons, 200,
                    reasons / 200, question_id=1,
-                   reasons=[Reason("Vraag", f"Reden {n}", False) for n in range(reasons)])
+                   reasons=[Reason("Vraag", f"Reden {n}", False, [1]) for n in range(reasons)])
+
+
+def _report(reasons: int) -> MinorityReport:
+    concern = _concern(reasons)
+    return MinorityReport(1, True, 0.1, 200, [concern], [], [], reasons=concern.reasons)
 
 
 @pytest.mark.parametrize(("reasons", "shown", "folded", "linked"), [
     (10, 10, 0, False), (50, 10, 40, False), (51, 10, 40, True), (120, 10, 40, True)])
-def test_a_concern_shows_ten_reasons_folds_forty_and_links_to_all_past_fifty(reasons, shown,
-                                                                             folded, linked):
-    concern = _concern(reasons)
+def test_the_report_shows_ten_reasons_folds_forty_and_links_to_all_past_fifty(reasons, shown,
+                                                                              folded, linked):
+    report = _report(reasons)
 
-    assert [r.text for r in concern.shown_reasons + concern.folded_reasons] == [
+    assert [r.text for r in report.shown_reasons + report.folded_reasons] == [
         f"Reden {n}" for n in range(shown + folded)]
-    assert (len(concern.folded_reasons), concern.has_reasons_page) == (folded, linked)
+    assert (len(report.folded_reasons), report.has_reasons_pages) == (folded, linked)
+
+
+def test_a_respondent_in_two_minorities_gives_one_reason_that_supports_both(prototype):
+    questions = [{"kind": QuestionKind.yes_no, "text": USE},
+                 {"kind": QuestionKind.yes_no, "text": SAFE},
+                 {"kind": QuestionKind.long_text, "text": WORD}]
+    both = [(None, {USE: False, SAFE: False, "objection": "Te duur", WORD: "Duur"})] * 2
+    only_use = [(None, {USE: False, SAFE: True, "objection": "Niet nodig"})]
+    rest = [(None, {USE: True, SAFE: True, "objection": "Als het traag is"})] * 7
+    report = minority_report(answered_round(prototype, questions, both + only_use + rest,
+                                            groups=()))
+
+    assert [c.label for c in report.concerns] == [f"“{USE}”", f"“{SAFE}”"]
+    assert [(r.text, r.concerns) for r in report.reasons] == [
+        ("Te duur", [1, 2]), ("Te duur", [1, 2]), ("Niet nodig", [1]),
+        ("Duur", [1, 2]), ("Duur", [1, 2])]
+    assert len(report.concerns[0].reasons) == 5 and len(report.concerns[1].reasons) == 4
+    # The objections of people in no minority are listed apart; the minority's are reasons.
+    assert [r.text for r in report.other_objections] == ["Als het traag is"] * 7
+    assert len(report.objections) == 10
 
 
 def test_reason_pages_hold_twenty_each_and_a_page_past_either_end_gives_the_nearest():

@@ -4,9 +4,10 @@ The round here: 200 people. 60 of them answer no to USE (30 %: one concern) and 
 objection "Nee (n)" and what is missing "Mist (n)": 120 reasons, the 60 objections first. Of
 the 140 who answer yes, 90 also write an objection "Ja, maar (n)": 150 objection answers.
 
-The report (minority page, decision page) shows 10 reasons per concern, folds the next 40 and
-links to the concern's own paged list; it shows 20 objections and links to the paged open
-answers of the objection question in the results.
+The report (minority page, decision page) lists each reason once: it shows 10, folds the next
+40, and every concern links to its own paged list; of the objections of people in no minority
+(the 90 "Ja, maar") it shows 20 and links to the paged open answers of the objection question
+in the results.
 """
 
 from __future__ import annotations
@@ -32,9 +33,8 @@ QUESTIONS = [
 SAYS_NO = 60
 WRITES_BUT_SAYS_YES = 90
 REASONS = [f"Nee ({n})" for n in range(SAYS_NO)] + [f"Mist ({n})" for n in range(SAYS_NO)]
-OBJECTIONS = [f"Nee ({n})" for n in range(SAYS_NO)] + [
-    f"Ja, maar ({n})" for n in range(WRITES_BUT_SAYS_YES)
-]
+OTHER_OBJECTIONS = [f"Ja, maar ({n})" for n in range(WRITES_BUT_SAYS_YES)]
+OBJECTIONS = [f"Nee ({n})" for n in range(SAYS_NO)] + OTHER_OBJECTIONS
 
 
 def _people(says_no: int) -> list[tuple[None, dict[str, object]]]:
@@ -75,10 +75,11 @@ def _between(html: str, start: str, end: str) -> str:
 
 
 def _texts(html: str) -> list[str]:
-    """The answers listed in ``html``: reasons carry their question, objections do not."""
+    """The answers listed in ``html``: reasons carry their question and the concerns they
+    support, objections of people in no minority carry neither."""
     return re.findall(
         r'<li lang="nl">(?:<span class="minority-question">[^<]*</span> )?'
-        r"([^<]*)</li>",
+        r'([^<]*?)(?: <span class="minority-supports"[^>]*>[^<]*</span>)?</li>',
         html,
     )
 
@@ -92,29 +93,53 @@ def test_report_shows_ten_reasons_folds_forty_and_links_to_all_of_them(
 ):
     english.login(core)
     html = english.get(_url(large_round, page)).get_data(as_text=True)
-    concern = _between(html, 'id="concern-1"', 'id="objections-heading"')
-    folded = _between(concern, "<details", "</details>")
+    reasons = _between(html, 'id="reasons"', 'id="objections-heading"')
+    folded = _between(reasons, '<details class="minority-more"', "</details>")
 
-    assert _texts(_between(concern, "<ul", "</ul>")) == REASONS[:10]
+    assert _texts(_between(reasons, "<ul", "</ul>")) == REASONS[:10]
     assert "And 40 more answers" in folded
     assert _texts(folded) == REASONS[10:50]
-    assert _texts(concern) == REASONS[:50]  # the other 70 are only on the concern's own list
+    assert _texts(reasons) == REASONS[:50]  # the other 70 are only on the concern's own list
+    assert reasons.count('<span class="minority-supports" lang="en">concern 1</span>') == 50
     link = f'<a href="{_answers_url(large_round)}" aria-describedby="concern-1-heading">'
-    assert f"{link}Read all 120 answers of this minority</a>" in concern
+    assert f"{link}Read all 120 answers of this minority</a>" in html
+    assert ('<a href="#reasons">120 answers of this minority are marked “concern 1” under '
+            "“What the minority wrote”.</a>") in html
 
 
 @pytest.mark.parametrize("page", ["minority", "decision"])
-def test_report_shows_twenty_objections_and_links_to_all_answers_of_the_question(
+def test_report_shows_twenty_objections_of_others_and_links_to_all_answers_of_the_question(
     english, core, large_round, page
 ):
     english.login(core)
     html = english.get(_url(large_round, page)).get_data(as_text=True)
     objections = _between(html, '<section class="minority-objections"', "</section>")
 
-    assert _texts(objections) == OBJECTIONS[:20]
+    assert "What would make others say no" in objections
+    assert _texts(objections) == OTHER_OBJECTIONS[:20]
     results = _url(large_round, f"results/questions/{_objection_id(large_round)}/answers")
     assert f'<a href="{results}">Read all 150 answers to this question</a>' in objections
     assert english.get(results).status_code == 200
+
+
+def test_every_answer_appears_once_on_the_minority_page(english, core, prototype):
+    round_ = answered_round(prototype, QUESTIONS, _people(20), groups=())  # 20 of 160 say no
+    english.login(core)
+    html = english.get(_url(round_, "minority")).get_data(as_text=True)
+
+    for text in ["Nee (0)", "Nee (19)", "Mist (0)", "Mist (19)", "Ja, maar (0)",
+                 "Ja, maar (19)"]:
+        assert html.count(f"{text}<") + html.count(f"{text} <") == 1, text
+
+
+def test_the_decision_page_folds_both_lists_of_answers(english, core, large_round):
+    english.login(core)
+    html = english.get(_url(large_round, "decision")).get_data(as_text=True)
+
+    reasons = _between(html, 'id="reasons"', "</section>")
+    objections = _between(html, '<section class="minority-objections"', "</section>")
+    assert '<details class="minority-fold"><summary>Read all 120 answers</summary>' in reasons
+    assert '<details class="minority-fold"><summary>Read all 90 answers</summary>' in objections
 
 
 def test_report_links_read_in_dutch(client, core, large_round):
@@ -134,17 +159,18 @@ def test_fifty_reasons_fit_on_the_report_without_a_link(english, core, prototype
     html = english.get(_url(round_, "minority")).get_data(as_text=True)
 
     assert "And 40 more answers" in html
-    assert "answers of this minority" not in html
+    assert "Read all 50 answers of this minority" not in html
 
 
 def test_a_few_objections_are_all_shown_without_a_link(english, core, prototype):
-    people = [(None, {USE: False, "objection": f"Nee ({n})"}) for n in range(3)]
+    people = [(None, {USE: True, "objection": f"Ja, maar ({n})"}) for n in range(3)]
     round_ = answered_round(prototype, QUESTIONS, people + [(None, {USE: True})] * 10, groups=())
     english.login(core)
     html = english.get(_url(round_, "minority")).get_data(as_text=True)
     objections = _between(html, '<section class="minority-objections"', "</section>")
 
-    assert _texts(objections) == ["Nee (0)", "Nee (1)", "Nee (2)"]
+    assert "What would make people say no" in objections  # no minority: everybody's
+    assert _texts(objections) == ["Ja, maar (0)", "Ja, maar (1)", "Ja, maar (2)"]
     assert "Read all" not in objections
 
 

@@ -80,6 +80,40 @@ def test_new_round_form_proposes_the_dutch_groups_and_the_latest_version(client,
     assert f'<option selected value="{prototype.versions[-1].id}">' in page
 
 
+def test_new_round_form_says_its_groups_are_filled_in_and_never_asks_to_leave_them_empty(
+        english, core, prototype):
+    english.login(core)
+    page = english.get(new_url(prototype)).get_data(as_text=True)
+
+    assert "Filled in with the usual groups. One group per line: change them as you like." in (
+        page)
+    assert "Leave the groups empty" not in page
+
+
+def test_a_second_round_starts_with_the_groups_of_the_first(english, core, prototype):
+    make_round(prototype, state=RoundState.closed, title="Ronde 1", groups=["Vaders", "Moeders"])
+    other = make_prototype(prototype.challenge, "Ander loket")
+    make_round(other, title="Ronde elders", groups=["Rechters"])
+    english.login(core)
+
+    page = english.get(new_url(prototype)).get_data(as_text=True)
+
+    assert "Vaders\nMoeders</textarea>" in page
+    assert "Filled in with the groups of the round “Ronde 1”." in page
+
+
+def test_a_first_round_of_a_prototype_starts_with_the_groups_of_the_challenges_latest(
+        english, core, prototype):
+    other = make_prototype(prototype.challenge, "Ander loket")
+    make_round(other, title="Ronde elders", groups=["Rechters"])
+    english.login(core)
+
+    page = english.get(new_url(prototype)).get_data(as_text=True)
+
+    assert "Rechters</textarea>" in page
+    assert "Filled in with the groups of the round “Ronde elders”." in page
+
+
 def test_core_team_makes_a_round_that_ends_with_the_objection_question(client, core,
                                                                         prototype):
     client.login(core)
@@ -261,6 +295,95 @@ def test_closing_an_open_round_sets_the_closing_time(client, core, open_round):
     assert event.is_public and event.details["prototype"] == "Digitaal loket"
 
 
+def _invite_and_answer(round_, invited: int, answered: int) -> None:
+    from tests.validation.conftest import answer
+
+    yes_no = next(q for q in round_.questions if q.kind is QuestionKind.yes_no)
+    for n in range(invited):
+        invitation, _token = invite(round_, f"p{n}@example.org", "Ouders")
+        if n < answered:
+            answer(round_, invitation, {yes_no.id: "yes"})
+
+
+def test_the_round_page_asks_to_confirm_before_closing(english, core, open_round):
+    english.login(core)
+    page = english.get(round_url(open_round)).get_data(as_text=True)
+
+    assert f'<a class="button" href="{round_url(open_round, "/close")}">Close the round</a>' in page
+    assert f'action="{round_url(open_round, "/close")}"' not in page  # no button that closes
+
+
+def test_closing_early_with_few_answers_is_warned_about_and_closes_only_when_confirmed(
+        english, core, open_round):
+    _invite_and_answer(open_round, invited=3, answered=1)
+    english.login(core)
+    days = (open_round.closes_on - today()).days
+
+    page = english.get(round_url(open_round, "/close")).get_data(as_text=True)
+
+    assert "<h1>Close the round?</h1>" in page
+    assert f"You close the round {days} days early." in page
+    assert "1 of 3 invited people sent in the form." in page
+    assert "Too few answers to draw conclusions." in page
+    assert '<button type="submit" class="button">Yes, close the round now</button>' in page
+    assert f'<a class="button secondary" href="{round_url(open_round)}">No, keep it open</a>' in (
+        page)
+    assert 'name="csrf_token"' in page
+    db.session.refresh(open_round)
+    assert open_round.state is RoundState.open  # looking at the question closes nothing
+
+    english.post_form(round_url(open_round, "/close"))
+    db.session.refresh(open_round)
+    assert open_round.state is RoundState.closed
+
+
+def test_closing_on_the_last_day_with_enough_answers_gives_no_warning(english, core, prototype):
+    round_ = make_round(prototype, state=RoundState.open, questions=QUESTIONS, opens_in=-13)
+    _invite_and_answer(round_, invited=6, answered=5)
+    english.login(core)
+
+    page = english.get(round_url(round_, "/close")).get_data(as_text=True)
+
+    assert round_.closes_on == today()
+    assert "early" not in page and "Too few" not in page and "Fewer than half" not in page
+    assert "5 of 6 invited people sent in the form." in page
+    assert ">Yes, close the round</button>" in page
+
+
+def test_closing_when_fewer_than_half_answered_suggests_a_reminder(english, core, prototype):
+    round_ = make_round(prototype, state=RoundState.open, questions=QUESTIONS, opens_in=-13)
+    _invite_and_answer(round_, invited=12, answered=5)
+    english.login(core)
+
+    page = english.get(round_url(round_, "/close")).get_data(as_text=True)
+
+    assert "Too few" not in page
+    assert "Fewer than half of the invited people answered." in page
+
+
+def test_the_close_confirmation_reads_in_dutch(client, core, open_round):
+    _invite_and_answer(open_round, invited=3, answered=1)
+    client.login(core)
+
+    page = client.get(round_url(open_round, "/close"),
+                      headers={"Accept-Language": "nl"}).get_data(as_text=True)
+
+    assert '<html lang="nl">' in page
+    assert "1 van 3 uitgenodigde mensen" in page
+    assert "dagen te vroeg" in page
+
+
+@pytest.mark.parametrize("state", [RoundState.draft, RoundState.closed])
+def test_only_an_open_round_has_a_close_confirmation(english, core, prototype, state):
+    round_ = make_round(prototype, state=state)
+    english.login(core)
+
+    response = english.get(round_url(round_, "/close"), follow_redirects=True)
+
+    assert response.request.path == round_url(round_)
+    assert "Only an open round can be closed." in response.get_data(as_text=True)
+
+
 def test_a_draft_round_cannot_be_closed(english, core, draft_round):
     english.login(core)
     response = english.post_form(round_url(draft_round, "/close"), follow_redirects=True)
@@ -403,6 +526,8 @@ MATRIX = [
     ("POST", "/c/scheiden/rounds/{d}/questions/{q}/delete",  "empty",    (*NO, DONE, DONE)),
     ("POST", "/c/scheiden/rounds/{d}/questions/copy",        "copy",     (*NO, DONE, DONE)),
     ("POST", "/c/scheiden/rounds/{d}/open",                  "empty",    (*NO, DONE, DONE)),
+    ("GET",  "/c/scheiden/rounds/{o}/close",                 None,       (*NO, 200, 200)),
+    ("GET",  "/c/scheiden/rounds/{foreign}/close",           None,       (*NO, 404, 404)),
     ("POST", "/c/scheiden/rounds/{o}/close",                 "empty",    (*NO, DONE, DONE)),
 ]
 # fmt: on

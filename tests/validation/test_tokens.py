@@ -3,6 +3,7 @@ link, the headers that keep a token private, and the rate limit."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -43,6 +44,58 @@ def test_a_token_is_43_unguessable_url_safe_characters_and_finds_its_invitation(
 def test_the_same_invitation_always_gets_the_same_link_so_reminders_can_repeat_it(invited):
     invitation, token = invited
     assert invitations.token_for(invitation) == token
+
+
+def _header_links(page: str) -> list[str]:
+    header = page[page.index('<header'):page.index('</header>')]
+    return re.findall(r'href="([^"]+)"', header)
+
+
+def test_a_personal_link_asks_for_no_account_and_says_who_sees_the_answers(
+        english, open_round, invited):
+    _invitation, token = invited
+
+    page = english.get(link(open_round, token)).get_data(as_text=True)
+
+    assert not any(href.startswith(("/login", "/register")) for href in _header_links(page))
+    assert "Log in" not in page and "Register" not in page
+    assert "<h2 id=\"privacy-heading\">Who sees your answers</h2>" in page
+    assert f"The core team of “{open_round.challenge.title}” reads your answers." in page
+    assert "They see your name and e-mail address with your answers." in page
+    assert "You are invited as one of the group “Ouders”." in page
+    assert "Your answers are never published with your name. No account is needed." in page
+
+
+def test_a_round_that_allows_anonymous_answers_says_the_choice_is_theirs(english, prototype):
+    round_ = make_round(prototype, state=RoundState.open, opens_in=-1, allow_anonymous=True)
+    _invitation, token = invite(round_, "anoniem@example.org")
+
+    page = english.get(link(round_, token)).get_data(as_text=True)
+
+    assert "You choose below whether they also see your name and e-mail address." in page
+    assert "They see your name" not in page
+    assert "You are invited as one of the group" not in page  # invited without a group
+
+
+def test_the_notice_of_a_closed_link_asks_for_no_account_either(english, prototype):
+    closed = make_round(prototype, state=RoundState.closed, opens_in=-20)
+    _invitation, token = invite(closed, "laat@example.org", "Ouders")
+
+    page = english.get(link(closed, token)).get_data(as_text=True)
+
+    assert "This round is closed" in page
+    assert not any(href.startswith(("/login", "/register")) for href in _header_links(page))
+
+
+def test_the_privacy_lines_read_in_dutch(client, open_round, invited):
+    _invitation, token = invited
+
+    page = client.get(link(open_round, token),
+                      headers={"Accept-Language": "nl"}).get_data(as_text=True)
+
+    assert "Wie ziet je antwoorden" in page
+    assert "Je bent uitgenodigd als iemand uit de groep “Ouders”." in page
+    assert "Inloggen" not in page and "Registreren" not in page
 
 
 def test_a_correct_link_shows_the_prototype_and_the_form(english, open_round, invited):

@@ -1,0 +1,102 @@
+"""Journey (d): an admin creates a challenge, plans it and appoints a core team; the appointed
+member then finds the challenge's tools. English UI, desktop.
+
+After the one ``goto`` of the home page everything is done by clicking visible links and
+buttons found by their accessible names.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ideation.accounts.models import MembershipRole
+from ideation.challenges.models import Challenge
+from ideation.challenges.phases import today
+from ideation.extensions import db
+from tests.browser.conftest import menu_button, menu_link
+from tests.factories import PASSWORD
+from tests.ideas.conftest import quick_user
+
+pytestmark = pytest.mark.browser
+
+PHASES = ("Dream big", "Make it realistic", "Prototypes", "Testing", "Agenda for Action")
+
+
+def log_in(page: Page, email: str) -> None:
+    menu_link(page, "Log in").click()
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(menu_button(page, "Log out")).to_be_visible()
+
+
+def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_server, browser):
+    admin = quick_user("admin", name="Ada Admin")
+    karin = quick_user("citizen", name="Karin Kernteam")
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    try:
+        page.goto(live_server + "/")
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        log_in(page, admin.email)
+
+        # A new challenge.
+        menu_link(page, "Admin").click()
+        page.get_by_role("link", name="New challenge").click()
+        page.get_by_label("Web address").fill("samen-opvoeden")
+        page.get_by_label("Title").fill("Samen opvoeden")
+        page.get_by_label("The question").fill("Hoe blijven ouders samen ouder na een scheiding?")
+        page.get_by_label("Public: everyone can see this challenge").check()
+        page.get_by_role("button", name="Make the challenge").click()
+        expect(page.locator(".flash-success")).to_contain_text("The challenge is made.")
+
+        # Its five phases, ideas first from today.
+        start = today()
+        for number, name in enumerate(PHASES):
+            phase = page.get_by_role("group", name=name)
+            first = start + timedelta(days=30 * number)
+            phase.get_by_label("Start date").fill(first.isoformat())
+            phase.get_by_label("End date").fill((first + timedelta(days=29)).isoformat())
+        page.get_by_role("button", name="Save planning").click()
+        expect(page.locator(".flash-success")).to_contain_text("The planning is saved.")
+
+        # Karin joins the core team.
+        team = page.get_by_role("region", name="Team")
+        team.get_by_label("E-mail address").fill(karin.email)
+        team.get_by_role("radio", name="Core team").check()
+        team.get_by_role("button", name="Add to the team").click()
+        expect(page.get_by_role("region", name="Team")).to_contain_text(
+            "Karin Kernteam (" + karin.email + ") – Core team")
+        challenge = db.session.scalars(db.select(Challenge)).one()
+        assert [(m.user_id, m.role) for m in challenge.memberships] == [
+            (karin.id, MembershipRole.core_team)]
+
+        # The public sees it, with its planning as one line of the timeline.
+        menu_link(page, "Challenges").click()
+        page.get_by_role("link", name="Samen opvoeden", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Samen opvoeden")
+        activity = page.locator(".activity-text")
+        expect(activity).to_have_count(1)  # five phases planned: one line, not five
+        expect(activity).to_contain_text("The planning changed: “Dream big” from")
+
+        # Karin logs in and finds the tools of her challenge.
+        menu_button(page, "Log out").click()
+        log_in(page, karin.email)
+        menu_link(page, "Core team: Samen opvoeden").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Core team workspace")
+        page.get_by_role("link", name="Set up the challenge").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Set up the challenge")
+        expect(page.get_by_role("region", name="Team")).to_contain_text("Karin Kernteam")
+        assert errors == []
+    finally:
+        context.close()
+
