@@ -42,7 +42,6 @@ from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
 from ideation.core.viewhelpers import is_routed, submit
 from ideation.extensions import db
-from ideation.ideas.services import shows_author_to
 from ideation.prototypes import lineage
 from ideation.prototypes.services import ideas_behind  # the prototype page lists them too
 
@@ -66,7 +65,7 @@ EVENT_LABELS = {
 }
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {
         "CONCEPT_STATE_LABELS": {s.value: label for s, label in services.STATE_LABELS.items()},
@@ -74,7 +73,6 @@ def labels() -> dict[str, Any]:
         "CONCEPT_EVENT_LABELS": EVENT_LABELS,
         "DISAGREE_RANGE": scoring.DISAGREE_RANGE,
         "DISAGREE_STDEV": scoring.DISAGREE_STDEV,
-        "shows_author_to": shows_author_to,  # the ideas a concept grew from, with authors
     }
 
 

@@ -86,7 +86,7 @@ def credited_authors(kept: Idea) -> list[Idea]:
     return duplicates.credited_authors(kept)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"CLUSTER_STATE_LABELS": STATE_LABELS}
 
@@ -415,7 +415,7 @@ def duplicates_list(slug: str) -> str:
     return render_template(
         "curation/duplicates.html", challenge=challenge, pairs=pairs,
         merge_form=MergeIdeaForm(formdata=None), next=request.full_path,
-        verdict=check(challenge, Action.curate), shows_author_to=idea_services.shows_author_to,
+        verdict=check(challenge, Action.curate),
     )
 
 

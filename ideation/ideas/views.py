@@ -78,7 +78,9 @@ def event_label(action: str, new_state: str | None) -> str:
     return str(label) if label else action
 
 
-@bp.context_processor
+# App-wide: the idea partials (templates/ideas/_status.html) are also used by moderation,
+# curation, concepts and prototypes pages.
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"STATUS_LABELS": STATUS_LABELS, "event_label": event_label,
             "shows_author_to": services.shows_author_to}

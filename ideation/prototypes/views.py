@@ -29,7 +29,7 @@ from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit, url_if_routed
 from ideation.ideas.models import Idea
-from ideation.ideas.services import image_store, shows_author_to
+from ideation.ideas.services import image_store
 from ideation.prototypes import lineage, services
 from ideation.prototypes.forms import (
     KIND_LABELS,
@@ -49,10 +49,9 @@ _attempt = partial(attempt, errors=services.PrototypeError)
 _submit = partial(submit, errors=services.PrototypeError)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"KIND_LABELS": KIND_LABELS, "PROTOTYPE_STATE_LABELS": STATE_LABELS,
-            "shows_author_to": shows_author_to}
+    return {"KIND_LABELS": KIND_LABELS, "PROTOTYPE_STATE_LABELS": STATE_LABELS}
 
 
 @bp.app_template_global()

@@ -43,7 +43,7 @@ _attempt = partial(attempt, errors=services.RoundError)
 _submit = partial(submit, errors=services.RoundError)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"ROUND_STATE_LABELS": STATE_LABELS, "QUESTION_KIND_LABELS": KIND_LABELS,
             "effective_round_state": services.effective_state}

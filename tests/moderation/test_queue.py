@@ -295,3 +295,20 @@ def test_the_challenge_page_count_adds_pending_and_reported_items_for_the_team_o
     with app.test_request_context():  # nobody logged in: the template global says 0
         from flask import render_template_string
         assert render_template_string("{{ moderation_waiting(c) }}", c=challenge) == "0"
+
+
+def test_the_queue_shows_an_anonymous_idea_with_its_author_to_core_team_and_admin(
+    english, challenge, author, core
+):
+    premoderate(challenge, core)
+    make_idea(author, challenge, title="Stil idee", is_anonymous=True)
+    admin = quick_user("admin", name="Ada Beheer")
+
+    for person in (core, admin):
+        english.login(person)
+        response = english.get(f"/c/{challenge.slug}/moderation")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Stil idee" in page and "Anonymous" in page
+        assert "only you and the core team see: Anna Auteur" in page
+        english.logout()
