@@ -70,7 +70,7 @@ def _init_extensions(app: Flask) -> None:
         hops = app.config["IDEATION_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from flask_babel import lazy_gettext as _l
+    from ideation.core.i18n import lazy_gettext as _l
 
     login_manager.login_message = _l("Log in to see this page.")
 

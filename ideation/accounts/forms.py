@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ideation.accounts.services import MIN_PASSWORD_LENGTH
 from ideation.core.i18n import LANGUAGE_NAMES
+from ideation.core.i18n import lazy_gettext as _l
 
 
 def _new_password_field(label: object) -> PasswordField:

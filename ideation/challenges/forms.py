@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ideation.accounts.models import MembershipRole
 from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import PHASE_LABELS
+from ideation.core.i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))]
 

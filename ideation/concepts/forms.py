@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.concepts.models import ConceptCriterion
 from ideation.concepts.services import STATE_LABELS
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.curation.models import Cluster
 
 _TITLE_MESSAGE = _l("Give the concept a title.")

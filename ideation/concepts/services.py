@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +29,7 @@ from ideation.challenges.phases import Action, ensure_allowed
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptScore, ConceptState
 from ideation.concepts.scoring import complete_scorers, criteria_of, may_score, may_see_scores
 from ideation.core.audit import record_event
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied, can_manage, ensure_can_manage
 from ideation.core.signals import concept_published

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -38,6 +37,7 @@ from ideation.concepts.forms import (
 )
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptState
 from ideation.core.forms import EmptyForm
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import public
 from ideation.core.viewhelpers import is_routed, submit

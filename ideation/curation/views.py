@@ -151,7 +151,8 @@ def _move_reply(challenge: Challenge, message: str, ok: bool, form: MoveForm,
                 status: int = 200) -> Response | tuple[Response, int]:
     if _wants_json():
         counts = services.member_counts(challenge)
-        return jsonify(ok=ok, message=message,
+        # str(): a lazy translation would go into JSON in its HTML (escaped) form.
+        return jsonify(ok=ok, message=str(message),
                        counts={str(c): n for c, n in counts.items()}), status
     flash(message, "success" if ok else "error")
     return _back(challenge, form)

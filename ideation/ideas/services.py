@@ -25,7 +25,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
@@ -42,6 +41,7 @@ from ideation.challenges.services import (
 from ideation.core.audit import record_event
 from ideation.core.cache import cached
 from ideation.core.db import utcnow
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, can_manage

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -33,6 +32,7 @@ from ideation.core import cache
 from ideation.core.cache import cached_html
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import current_language
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import per_user, public
 from ideation.core.viewhelpers import attach_error

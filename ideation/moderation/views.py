@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.views import get_challenge
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import PermissionDenied, acting_user, can_manage
 from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db

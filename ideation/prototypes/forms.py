@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FileField,
@@ -18,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.ideas.forms import ACCEPTED_PHOTOS
 from ideation.prototypes.models import PrototypeImage, PrototypeKind, PrototypeState
 from ideation.prototypes.services import ImageUpload

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -18,6 +17,7 @@ from wtforms.validators import Length, Optional
 from ideation.challenges.phases import PhaseClosed
 from ideation.core.cache import cached
 from ideation.core.i18n import current_language
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.viewhelpers import attach_message, url_if_routed
 from ideation.extensions import db

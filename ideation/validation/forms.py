@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.ideas.forms import optional_int
 from ideation.validation.models import Question, QuestionKind, RoundState
 

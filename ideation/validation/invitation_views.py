@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -30,6 +29,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.core.forms import EmptyForm
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
 from ideation.core.security import public

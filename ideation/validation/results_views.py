@@ -11,13 +11,13 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.viewhelpers import url_if_routed
 from ideation.extensions import db
