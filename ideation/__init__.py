@@ -75,13 +75,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Log in to see this page.")
 
     from ideation.accounts.models import User
+    from ideation.core.routing import optional_database_id
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         ident, _sep, token = user_id.partition(":")
-        if not ident.isdigit():
+        key = optional_database_id(ident)
+        if key is None:
             return None
-        user = db.session.get(User, int(ident))
+        user = db.session.get(User, key)
         if user is None or not token or user.session_token != token:
             return None
         return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +28,7 @@ from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
+from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.extensions import db
 
@@ -87,7 +88,7 @@ def show(slug: str) -> str:
 def public_timeline(slug: str) -> str:
     """Everything that happened in public, newest first, 20 per page."""
     challenge = get_challenge(slug)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template("challenges/timeline.html", challenge=challenge,
                            page=progress.timeline_page(challenge, page_number))
 

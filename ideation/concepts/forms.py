@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ideation.concepts.models import ConceptCriterion
 from ideation.concepts.services import STATE_LABELS
 from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import database_id
 from ideation.curation.models import Cluster
 
 _TITLE_MESSAGE = _l("Give the concept a title.")
@@ -29,7 +30,7 @@ _DREAM_MESSAGE = _l("Describe the dream: the ambition without limits.")
 class ClustersForm(FlaskForm):
     """The clusters a concept grows from, shown as checkboxes in a fieldset."""
 
-    cluster_ids = SelectMultipleField(_l("Clusters"), coerce=int, validate_choice=False)
+    cluster_ids = SelectMultipleField(_l("Clusters"), coerce=database_id, validate_choice=False)
 
     def set_clusters(self, clusters: Iterable[Cluster]) -> None:
         self.cluster_ids.choices = [SelectChoice(c.id, c.name) for c in clusters]

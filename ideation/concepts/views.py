@@ -39,6 +39,7 @@ from ideation.concepts.models import Concept, ConceptCriterion, ConceptState
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
+from ideation.core.routing import id_arg, page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import is_routed, submit
 from ideation.extensions import db
@@ -130,7 +131,7 @@ def new(slug: str) -> tuple[str, int] | Response:
     form = NewConceptForm()
     form.set_clusters(services.shortlisted_clusters(challenge))
     if request.method == "GET":
-        ticked = request.args.get("cluster", type=int)
+        ticked = id_arg("cluster")
         form.cluster_ids.data = [ticked] if ticked else []
         return render_template("concepts/new.html", challenge=challenge, form=form,
                                verdict=verdict), 200
@@ -156,7 +157,7 @@ def show(slug: str, concept_id: int) -> str:
     concept = _get_concept(challenge, concept_id)
     if not services.visible_to(current_user, concept):
         abort(404)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template(
         "concepts/show.html", challenge=challenge, concept=concept,
         upstream=lineage.upstream(concept, current_user),

@@ -17,15 +17,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import optional_database_id
 
 ACCEPTED_PHOTOS = "image/jpeg,image/png,image/webp,image/heic"
-
-
-def optional_int(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
 
 
 class IdeaEditForm(FlaskForm):
@@ -41,7 +35,7 @@ class IdeaEditForm(FlaskForm):
                     Length(max=5000, message=_l("Use at most 5000 characters."))],
         description=_l("What is your idea? Who does it help, and how?"),
     )
-    theme_id = SelectField(_l("Theme"), coerce=optional_int, validators=[Optional()],
+    theme_id = SelectField(_l("Theme"), coerce=optional_database_id, validators=[Optional()],
                            validate_choice=True)
 
     def set_themes(self, themes: list) -> None:
@@ -105,7 +99,7 @@ class GalleryFilterForm(FlaskForm):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)],
                     render_kw={"autocomplete": "off"})
-    theme = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    theme = SelectField(_l("Theme"), coerce=optional_database_id, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     sort = SelectField(
         _l("Order"),

@@ -34,6 +34,7 @@ from ideation.core.forms import EmptyForm
 from ideation.core.i18n import current_language
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
+from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import per_user, public
 from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db, limiter
@@ -155,7 +156,7 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
     status = request.args.get("status") if manages else None
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest"
     text = (form.q.data or "").strip()[:200]
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     if text:
         # The index holds published ideas only, so a search never shows hidden content.
         page = search.search_ideas(challenge, text, theme_id=form.theme.data, page=page_number)
@@ -202,9 +203,10 @@ def similar(slug: str) -> Response:
 
 
 def _built_on(challenge: Challenge, raw: str | None) -> Idea | None:
-    if not raw or not str(raw).isdigit():
+    key = optional_database_id(raw)
+    if key is None:
         return None
-    idea = services.get_idea(challenge, int(raw))
+    idea = services.get_idea(challenge, key)
     return idea if idea is not None and idea.status is IdeaStatus.published else None
 
 
@@ -393,8 +395,8 @@ def add_comment(slug: str, idea_id: int) -> Response:
             flash(" ".join(str(e) for e in errors), "error")
         return _detail(idea)
     parent = None
-    if form.parent_id.data and form.parent_id.data.isdigit():
-        parent = db.session.get(Comment, int(form.parent_id.data))
+    if (parent_key := optional_database_id(form.parent_id.data)) is not None:
+        parent = db.session.get(Comment, parent_key)
     try:
         new_comment = services.comment(acting_user(), idea, form.body.data, parent)
     except PhaseClosed as closed:

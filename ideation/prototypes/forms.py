@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import database_id
 from ideation.ideas.forms import ACCEPTED_PHOTOS
 from ideation.prototypes.models import PrototypeImage, PrototypeKind, PrototypeState
 from ideation.prototypes.services import ImageUpload
@@ -107,7 +108,7 @@ class VersionForm(_ImagesMixin, FlaskForm):
                     Length(max=5000, message=_l("Use at most 5000 characters."))],
     )
     keep_image_ids = SelectMultipleField(
-        _l("Keep images of the previous version"), coerce=int, validate_choice=False,
+        _l("Keep images of the previous version"), coerce=database_id, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
     based_on_round_id = HiddenField()

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ideation.core.routing import optional_number
 from ideation.validation.models import Question, QuestionKind, Round
 
 SHORT_TEXT_MAX = 300
@@ -119,7 +120,7 @@ def _to_choices(question: Question, value: Any) -> list[int]:
     values = value if isinstance(value, list | tuple) else [value]
     if question.kind is QuestionKind.yes_no:
         return [1 if v == YES else 0 for v in values if v in (YES, NO)]
-    return sorted({int(v) for v in values if str(v).isdigit()})
+    return sorted({n for v in values if (n := optional_number(v, low=0)) is not None})
 
 
 def answers_from_form(round_: Round, form: FlaskForm) -> list[AnswerValue]:

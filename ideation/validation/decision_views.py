@@ -19,6 +19,7 @@ from ideation.core.cache import cached
 from ideation.core.i18n import current_language
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
+from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attach_message, url_if_routed
 from ideation.extensions import db
 from ideation.prototypes import services as prototype_services
@@ -129,7 +130,7 @@ def minority_answers(slug: str, round_id: int, key: str) -> str:
     concern = report.concern(key)
     if concern is None:
         abort(404)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template(
         "validation/minority_answers.html", challenge=round_.challenge, round=round_,
         report=report, concern=concern, number=report.concerns.index(concern) + 1,

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.core.i18n import lazy_gettext as _l
-from ideation.ideas.forms import optional_int
+from ideation.core.routing import optional_database_id
 from ideation.validation.models import Question, QuestionKind, RoundState
 
 KIND_LABELS = {
@@ -62,9 +62,9 @@ class RoundForm(FlaskForm):
 
 
 class NewRoundForm(RoundForm):
-    version = SelectField(_l("Version to test"), coerce=optional_int, validate_choice=False)
+    version = SelectField(_l("Version to test"), coerce=optional_database_id, validate_choice=False)
     copy_from = SelectField(_l("Copy the form of an earlier round (optional)"),
-                            coerce=optional_int, validate_choice=False,
+                            coerce=optional_database_id, validate_choice=False,
                             description=_l("Copies its questions. Leave the groups empty to "
                                            "copy its groups too."))
 
@@ -102,7 +102,8 @@ class QuestionForm(FlaskForm):
 
 
 class CopyQuestionsForm(FlaskForm):
-    source = SelectField(_l("Copy the questions of"), coerce=optional_int, validate_choice=False,
-                         validators=[DataRequired(message=_l("Choose a round to copy from."))])
+    source = SelectField(_l("Copy the questions of"), coerce=optional_database_id,
+                         validate_choice=False, validators=[
+                             DataRequired(message=_l("Choose a round to copy from."))])
     confirm = BooleanField(_l("Yes, replace all questions of this form"), validators=[
         DataRequired(message=_l("Tick the box to confirm that all questions are replaced."))])

@@ -32,6 +32,7 @@ from ideation.core.forms import EmptyForm
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
+from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted, url_if_routed
 from ideation.extensions import db, limiter
@@ -124,7 +125,7 @@ def _render_invitations(round_: Round, status: int = 200, *, one: InviteOneForm 
     one.group.choices = _group_choices(round_)
     if not round_.groups:
         del one.group
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template(
         "validation/invitations.html", challenge=round_.challenge, round=round_, one=one,
         pasted=pasted or InviteListForm(formdata=None), upload=upload or InviteCsvForm(

@@ -19,9 +19,9 @@ from wtforms.validators import Length, Optional
 from ideation.challenges.models import Challenge
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
+from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.viewhelpers import url_if_routed
 from ideation.extensions import db
-from ideation.ideas.forms import optional_int
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation import results, services
 from ideation.validation.forms import STATE_LABELS
@@ -38,7 +38,7 @@ class GroupFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    group = SelectField(_l("Stakeholder group"), coerce=optional_int, validate_choice=False)
+    group = SelectField(_l("Stakeholder group"), coerce=optional_database_id, validate_choice=False)
 
 
 class AnswerSearchForm(GroupFilterForm):
@@ -50,8 +50,8 @@ class CompareForm(FlaskForm):
     class Meta:
         csrf = False
 
-    a = SelectField(_l("Round A"), coerce=optional_int, validate_choice=False)
-    b = SelectField(_l("Round B"), coerce=optional_int, validate_choice=False)
+    a = SelectField(_l("Round A"), coerce=optional_database_id, validate_choice=False)
+    b = SelectField(_l("Round B"), coerce=optional_database_id, validate_choice=False)
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def _links(challenge: Challenge, round_: Round) -> dict[str, str | None]:
 
 
 def _page_number() -> int:
-    return max(1, min(request.args.get("page", 1, type=int), MAX_PAGE))
+    return page_arg(last=MAX_PAGE)
 
 
 # --- results ----------------------------------------------------------------------------------
