@@ -35,11 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from ideation import cli
-    from ideation.core import errors, i18n, security
+    from ideation.core import errors, i18n, mail, security
     from ideation.search import services as search
 
     security.init_app(app)
     search.init_app(app)
+    mail.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)

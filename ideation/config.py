@@ -79,6 +79,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_PASSWORD", "IDEATION_MAIL_PASSWORD", str, "SMTP password (optional)"),
     Setting("MAIL_FROM", "IDEATION_MAIL_FROM", str, "sender address of every message"),
     Setting("MAIL_TIMEOUT", "IDEATION_MAIL_TIMEOUT", int, "seconds to wait for the SMTP server"),
+    Setting("MAIL_BACKGROUND", "IDEATION_MAIL_BACKGROUND", _bool,
+            "send mail from a background thread in every web process (false: only "
+            "`flask mail deliver` sends)"),
+    Setting("MAIL_RETRY_SECONDS", "IDEATION_MAIL_RETRY_SECONDS", float,
+            "seconds before a failed message is tried again (each next wait is 4 times "
+            "longer, at most 6 hours); also how often each process looks for due mail"),
     Setting("MINORITY_SHARE", "IDEATION_MINORITY_SHARE", float,
             "smallest share (0-0.5) of answers against the majority that the minority report "
             "shows"),
@@ -118,6 +124,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MAIL_PASSWORD": "",
         "IDEATION_MAIL_FROM": "Ideation <noreply@localhost>",
         "IDEATION_MAIL_TIMEOUT": 20,
+        "IDEATION_MAIL_BACKGROUND": True,
+        "IDEATION_MAIL_RETRY_SECONDS": 60.0,
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
@@ -188,6 +196,8 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError("IDEATION_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
     if config["IDEATION_MAIL_SECURITY"] not in {"starttls", "ssl", "none"}:
         raise ConfigError("IDEATION_MAIL_SECURITY must be starttls, ssl or none")
+    if not 0 < float(config["IDEATION_MAIL_RETRY_SECONDS"]) <= 86_400:
+        raise ConfigError("IDEATION_MAIL_RETRY_SECONDS must be more than 0 and at most 86400")
     if not 0 < float(config["IDEATION_MINORITY_SHARE"]) < 0.5:
         raise ConfigError("IDEATION_MINORITY_SHARE must be between 0 and 0.5, e.g. 0.10")
     if not str(config["IDEATION_BASE_URL"]).startswith(("http://", "https://")):

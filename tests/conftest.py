@@ -17,6 +17,7 @@ from flask import Flask, g, request_started, request_tearing_down
 from flask.testing import FlaskClient
 
 from ideation import create_app
+from ideation.core import mail
 from ideation.extensions import db
 from tests import factories
 
@@ -56,6 +57,9 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        # Mail is sent by a thread per process; tests that need it switch it on, the others
+        # read the outbox table as it was written.
+        "IDEATION_MAIL_BACKGROUND": False,
         **database,
         **overrides,
     }
@@ -85,6 +89,7 @@ def app(database: dict, tmp_path: Path) -> Iterator[Flask]:
     with app.app_context():
         db.create_all()
         yield app
+        mail.sender_of(app).stop()
         db.session.remove()
         db.engine.dispose()
     request_started.disconnect(_clear_request_globals, app)
