@@ -96,6 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
             "shows"),
     Setting("TOKEN_RATE_LIMIT", "IDEATION_TOKEN_RATE_LIMIT", str,
             "requests to personal stakeholder links allowed per address"),
+    Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
+            "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
 
 SUPPORTED_LANGUAGES = ("nl", "en")
@@ -137,6 +139,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "TESTING": False,
     }
 
@@ -188,6 +191,17 @@ def _instance_secret_key(instance: Path) -> str:
     return key
 
 
+def _strong_password_method(method: str) -> bool:
+    """scrypt at Werkzeug's default cost or above; tests may lower it, deployments may not."""
+    name, *params = str(method).split(":")
+    if name != "scrypt":
+        return False
+    try:
+        return not params or int(params[0]) >= 2**15
+    except ValueError:
+        return False
+
+
 def validate(config: Mapping[str, Any]) -> None:
     key = str(config.get("SECRET_KEY") or "")
     if not config.get("TESTING") and (key.lower() in KNOWN_WEAK_KEYS or len(key) < 16):
@@ -211,6 +225,9 @@ def validate(config: Mapping[str, Any]) -> None:
     if not limits_uri.startswith(("sqlite://", "redis://", "rediss://", "redis+", "memory://")):
         raise ConfigError("IDEATION_RATELIMIT_STORAGE_URI must be a sqlite:///file, redis:// "
                           "or memory:// URI")
+    if not config.get("TESTING") and not _strong_password_method(config["PASSWORD_HASH_METHOD"]):
+        raise ConfigError("IDEATION_PASSWORD_HASH_METHOD must be scrypt, or scrypt:N:r:p with "
+                          "N at least 32768 (Werkzeug's default cost)")
     if config["IDEATION_MAIL_SECURITY"] not in {"starttls", "ssl", "none"}:
         raise ConfigError("IDEATION_MAIL_SECURITY must be starttls, ssl or none")
     if not 0 < float(config["IDEATION_MAIL_RETRY_SECONDS"]) <= 86_400:
