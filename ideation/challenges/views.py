@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ideation.accounts.models import Membership, MembershipRole
@@ -25,7 +24,7 @@ from ideation.challenges.forms import (
 from ideation.challenges.models import Challenge, PhaseKind, Theme
 from ideation.challenges.phases import Action, check, current_phase, is_closed, timeline
 from ideation.core.cache import cached
-from ideation.core.forms import EmptyForm
+from ideation.core.forms import EmptyForm, Form
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
 from ideation.core.routing import page_arg
@@ -161,7 +160,7 @@ def update_phases(slug: str) -> Response | tuple[str, int]:
     challenge = get_challenge(slug, manage=True)
     form = PhaseDatesForm()
     # Not form.validate(): the phase named "validate" is a field that hides that method.
-    if FlaskForm.validate(form):
+    if Form.validate(form):
         dates = {kind: (form[kind.value].starts_on.data, form[kind.value].ends_on.data)
                  for kind in PhaseKind}
         errors = services.set_phase_dates(current_user, challenge, dates)

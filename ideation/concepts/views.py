@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
@@ -36,7 +35,7 @@ from ideation.concepts.forms import (
     score_form,
 )
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptState
-from ideation.core.forms import EmptyForm
+from ideation.core.forms import EmptyForm, Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.routing import id_arg, page_arg
@@ -96,7 +95,7 @@ def _manage_url(concept: Concept) -> str:
     return url_for("concepts.manage", slug=concept.challenge.slug, concept_id=concept.id)
 
 
-def _apply(form: FlaskForm, change: Callable[[], object]) -> int | None:
+def _apply(form: Form, change: Callable[[], object]) -> int | None:
     """Validate ``form`` and run one service change. None: done and committed. Otherwise the
     status to show the form again with (the message is on the form, the input is kept)."""
     if not form.validate():
@@ -309,7 +308,7 @@ def _get_criterion(challenge: Challenge, criterion_id: int) -> ConceptCriterion:
 
 
 def render_criteria(challenge: Challenge, status: int = 200,
-                    failed: dict[str, FlaskForm] | None = None) -> tuple[str, int]:
+                    failed: dict[str, Form] | None = None) -> tuple[str, int]:
     """The criteria page. ``failed`` maps a form prefix ("add", "e<id>", "r<id>") to a form
     that failed, so it is shown with its input and errors instead of a fresh copy."""
     failed = failed or {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import database_id, optional_database_id
 from ideation.curation.models import ClusterState
@@ -27,7 +27,7 @@ STATE_LABELS = {
 }
 
 
-class BoardFilterForm(FlaskForm):
+class BoardFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:
@@ -39,7 +39,7 @@ class BoardFilterForm(FlaskForm):
     all = BooleanField(_l("Also show ideas that are in a cluster"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """The selected ideas and where they go: a cluster, or "" for out of any cluster."""
 
     idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
@@ -48,7 +48,7 @@ class MoveForm(FlaskForm):
     next = HiddenField()
 
 
-class ClusterForm(FlaskForm):
+class ClusterForm(Form):
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Give the cluster a name.")),
         Length(max=120, message=_l("Use at most 120 characters."))])
@@ -60,30 +60,30 @@ class ClusterForm(FlaskForm):
     is_published = BooleanField(_l("Show on the public challenge page"))
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     into = SelectField(_l("Merge into"), coerce=optional_database_id, validate_choice=False,
                        validators=[DataRequired(message=_l("Choose a cluster."))])
 
 
-class SplitForm(FlaskForm):
+class SplitForm(Form):
     idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
     new_name = StringField(_l("Name of the new cluster"), validators=[
         DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
 
 
-class SuggestForm(FlaskForm):
+class SuggestForm(Form):
     k = IntegerField(_l("Number of clusters (empty: let the computer choose)"),
                      validators=[Optional(), NumberRange(min=2, max=50)])
 
 
-class AcceptSuggestionForm(FlaskForm):
+class AcceptSuggestionForm(Form):
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
     idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
 
 
-class MergeIdeaForm(FlaskForm):
+class MergeIdeaForm(Form):
     """Merge the idea in the URL into the idea ``kept_id``; ``next`` is where to go back to."""
 
     kept_id = HiddenField(filters=[optional_database_id], validators=[

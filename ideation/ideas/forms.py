@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,13 +15,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import optional_database_id
 
 ACCEPTED_PHOTOS = "image/jpeg,image/png,image/webp,image/heic"
 
 
-class IdeaEditForm(FlaskForm):
+class IdeaEditForm(Form):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(message=_l("Give your idea a short title.")),
@@ -67,7 +67,7 @@ class IdeaForm(IdeaEditForm):
     similar_seen = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Your response"),
         validators=[DataRequired(message=_l("Write a response first.")),
@@ -76,7 +76,7 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(Form):
     status = RadioField(
         _l("Decision"),
         choices=[SelectChoice("published", _l("Publish")), SelectChoice("hidden", _l("Hide"))],
@@ -86,12 +86,12 @@ class ModerationForm(FlaskForm):
                          validators=[Optional(), Length(max=500)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     is_premoderated = BooleanField(_l("Check new ideas before they are shown"))
     allows_anonymous = BooleanField(_l("Allow ideas without a name"))
 
 
-class GalleryFilterForm(FlaskForm):
+class GalleryFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import optional_database_id
 from ideation.validation.models import Question, QuestionKind, RoundState
@@ -40,7 +40,7 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     title = StringField(_l("Title"), validators=[Length(max=160)],
                         description=_l("For example: Test of the digital counter, version 2."))
     intro = TextAreaField(_l("Introduction for stakeholders (optional)"),
@@ -69,7 +69,7 @@ class NewRoundForm(RoundForm):
                                            "copy its groups too."))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     kind = SelectField(_l("Type of question"), choices=[
         SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()])
     text = StringField(_l("Question"), validators=[Length(max=500)])
@@ -101,7 +101,7 @@ class QuestionForm(FlaskForm):
                    high_label=question.high_label)
 
 
-class CopyQuestionsForm(FlaskForm):
+class CopyQuestionsForm(Form):
     source = SelectField(_l("Copy the questions of"), coerce=optional_database_id,
                          validate_choice=False, validators=[
                              DataRequired(message=_l("Choose a round to copy from."))])

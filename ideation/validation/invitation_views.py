@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
@@ -28,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.challenges.phases import Action, PhaseClosed, check
-from ideation.core.forms import EmptyForm
+from ideation.core.forms import EmptyForm, Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
@@ -61,14 +60,14 @@ image_limit = limiter.shared_limit(lambda: current_app.config["IDEATION_TOKEN_RA
 # --- forms -----------------------------------------------------------------------------------
 
 
-class InviteOneForm(FlaskForm):
+class InviteOneForm(Form):
     email = EmailField(_l("E-mail address"), validators=[
         DataRequired(message=_l("Enter an e-mail address.")), Length(max=254)])
     group = SelectField(_l("Group"), validate_choice=False)
     name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=100)])
 
 
-class InviteListForm(FlaskForm):
+class InviteListForm(Form):
     addresses = TextAreaField(
         _l("Addresses"),
         description=_l("One address a line, then a comma or semicolon and the group. "
@@ -77,7 +76,7 @@ class InviteListForm(FlaskForm):
                     Length(max=200_000)])
 
 
-class InviteCsvForm(FlaskForm):
+class InviteCsvForm(Form):
     csv_file = FileField(
         _l("CSV file"),
         description=_l("A first line with the columns email, group and (optional) name. "
@@ -86,7 +85,7 @@ class InviteCsvForm(FlaskForm):
         render_kw={"accept": ".csv,text/csv"})
 
 
-class AnswerExtras(FlaskForm):
+class AnswerExtras(Form):
     """What the answering page adds to the questions of the round."""
 
     is_anonymous = BooleanField(
@@ -342,7 +341,7 @@ def _answer_page(invitation: Invitation, here: str, *,
                            response=invitation.response), status
 
 
-def _store_answers(invitation: Invitation, form: FlaskForm, submit: bool) -> str | None:
+def _store_answers(invitation: Invitation, form: Form, submit: bool) -> str | None:
     """Save or send and commit; the reason when it is refused. A double click that made the
     first response at the same moment is retried once, so it updates that one."""
     anonymous = bool(form.is_anonymous.data) if "is_anonymous" in form else False

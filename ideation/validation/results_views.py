@@ -11,12 +11,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
+from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.routing import optional_database_id, page_arg
@@ -32,7 +32,7 @@ from ideation.validation.views import bp
 MAX_PAGE = 10_000
 
 
-class GroupFilterForm(FlaskForm):
+class GroupFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:
@@ -46,7 +46,7 @@ class AnswerSearchForm(GroupFilterForm):
                     render_kw={"autocomplete": "off"})
 
 
-class CompareForm(FlaskForm):
+class CompareForm(Form):
     class Meta:
         csrf = False
 
