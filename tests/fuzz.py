@@ -35,7 +35,7 @@ SKIPPED_ACTIONS = ("/logout",)
 HOSTILE_VALUES: tuple[str, ...] = (
     "99999999999999999999999", str(2**31), str(2**63), "-1", "0", "1e9", "0x1F", "1.5",
     "²", "١٢", " 7 ", "NaN", "null", "[]", "{}", "true", "\x00", "a\x00b", "%00", "\r\n",
-    "\u202e\u2028", "😀", "../../../etc/passwd", "x" * 5_000, "9" * 5_000, "",
+    "\u202e\u2028", "😀", "../../../etc/passwd", "x" * 6_000, "9" * 5_000, "", "%s %(x)s 100%",
     *PAYLOADS[:6],
 )
 # Characters a browser can send (no lone surrogates: they are not UTF-8).

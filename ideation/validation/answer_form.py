@@ -85,9 +85,10 @@ def _make_field(question: Question, require: bool) -> Field:
                               "validators": validators}
     if question.kind in TEXT_KINDS:
         limit = SHORT_TEXT_MAX if question.kind is QuestionKind.short_text else LONG_TEXT_MAX
+        # WTForms %-formats Length's message: a "%" in the question must stay literal.
         validators.append(Length(max=limit, message=_(
             "Your answer to “%(question)s” is too long: use at most %(max)d characters.",
-            question=name, max=limit)))
+            question=name, max=limit).replace("%", "%%")))
         kind = StringField if question.kind is QuestionKind.short_text else TextAreaField
         return kind(filters=[lambda value: value.strip() if isinstance(value, str) else value],
                     **common)
