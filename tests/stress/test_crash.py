@@ -32,7 +32,7 @@ from tests.servers import Browser, Gunicorn, server_environment
 pytestmark = pytest.mark.stress
 
 CLIENTS = 16
-PHASE_S = 6.0  # load before the worker is killed, between the kills, and after the restart
+PHASE_S = 4.0  # load before the worker is killed, between the kills, and after the restart
 PG_URL = os.environ.get("IDEATION_TEST_DATABASE_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 GENEROUS = "100000 per minute"

@@ -22,7 +22,7 @@ from tests.test_hostile_pages import crawl_and_fuzz
 
 pytestmark = pytest.mark.stress
 
-EXAMPLES = 12  # per form or query string (make test: 3)
+EXAMPLES = 8  # per form or query string (make test: 3)
 PER_KIND = 4  # pages of one kind per role (make test: 3)
 
 # Every element or attribute a payload could have brought in carries the marker.
