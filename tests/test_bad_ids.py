@@ -111,3 +111,25 @@ def test_request_values_become_numbers_only_through_the_shared_converter():
                                                                    "isdecimal"):
                 offenders.append(f"{where} .{node.attr}()")
     assert offenders == []
+
+
+# --- NUL characters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_args", [
+    ("get", "/c/scheiden/ideas?q=kind%00eren", None),
+    ("get", "/c/schei%00den", None),
+    ("post", "/c/scheiden/ideas/new", {"title": "Een\x00idee", "description": "Tekst",
+                                       "consent": "y", "similar_seen": "1"}),
+])
+def test_a_nul_character_anywhere_is_refused_before_it_reaches_the_database(
+        client, challenge, author, request_args):
+    """PostgreSQL refuses text with NUL even in a comparison (a 500 before); nobody types
+    one. Found by the fuzzing on PostgreSQL."""
+    method, url, data = request_args
+    client.login(author)
+
+    response = (client.post_form(url, data) if method == "post" else client.get(url))
+
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Idea.id))) == 0
