@@ -8,7 +8,7 @@ WORKERS ?= 2
 CATALOGUES := ideation/translations
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev translations translations-update chromium wrk lint bench clean
+.PHONY: run test stress install install-dev translations translations-update chromium wrk lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ chromium:
 
 test: install-dev chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long tests (tests/stress): SIGKILL under load on SQLite and PostgreSQL, the stored-XSS
+# check in Chromium, and fuzzing with many more examples. `.ci/run` runs them after the suite.
+stress: install-dev chromium
+	$(BIN)/python -m pytest -m stress tests/stress $(PYTEST_ARGS)
 
 # ruff's rules only: the code is wrapped by hand at 100 columns, not by ruff format.
 lint: install-dev

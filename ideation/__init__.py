@@ -35,11 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from ideation import cli
-    from ideation.core import errors, i18n, security
+    from ideation.core import errors, i18n, mail, security
     from ideation.search import services as search
 
     security.init_app(app)
     search.init_app(app)
+    mail.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
@@ -70,18 +71,20 @@ def _init_extensions(app: Flask) -> None:
         hops = app.config["IDEATION_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from flask_babel import lazy_gettext as _l
+    from ideation.core.i18n import lazy_gettext as _l
 
     login_manager.login_message = _l("Log in to see this page.")
 
     from ideation.accounts.models import User
+    from ideation.core.routing import optional_database_id
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         ident, _sep, token = user_id.partition(":")
-        if not ident.isdigit():
+        key = optional_database_id(ident)
+        if key is None:
             return None
-        user = db.session.get(User, int(ident))
+        user = db.session.get(User, key)
         if user is None or not token or user.session_token != token:
             return None
         return user

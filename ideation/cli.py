@@ -121,10 +121,11 @@ mail_group = click.Group("mail", help="Outgoing e-mail.")
 @mail_group.command("deliver")
 @with_appcontext
 def deliver_mail_command() -> None:
-    """Send queued e-mail, and retry messages that failed before or whose sender crashed
-    halfway (run it every few minutes).
+    """Send queued e-mail now, and retry at once messages that failed before or whose sender
+    crashed halfway. The web processes do this by themselves; this is for checking, for a
+    set-up with IDEATION_MAIL_BACKGROUND=false (run it from cron), and after an outage.
 
-    A message is tried at most 5 times; the ones given up are listed with their last error.
+    A message is tried at most 8 times; the ones given up are listed with their last error.
     """
     from ideation.core import mail
 

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
+from ideation.core.ratelimit import storage_uri
+
 ENV_PREFIX = "IDEATION_"
 
 # Keys that are published in examples or are plainly guessable; refused outside testing.
@@ -57,7 +59,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", _bool,
             "send cookies over HTTPS only; set true behind TLS"),
     Setting("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str,
-            "where rate-limit counters live: memory:// or redis://host:6379"),
+            "where rate-limit counters live; default a SQLite file in the instance folder "
+            "(shared by the workers of one host), or IDEATION_REDIS_URL when set"),
+    Setting("REDIS_URL", "IDEATION_REDIS_URL", str,
+            "Redis for state shared between hosts (now: the rate-limit counters), "
+            "e.g. redis://127.0.0.1:6379/0"),
     Setting("LOGIN_RATE_LIMIT", "IDEATION_LOGIN_RATE_LIMIT", str,
             "failed log-in attempts allowed per address and per account"),
     Setting("SUBMIT_RATE_LIMIT", "IDEATION_SUBMIT_RATE_LIMIT", str,
@@ -79,6 +85,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_PASSWORD", "IDEATION_MAIL_PASSWORD", str, "SMTP password (optional)"),
     Setting("MAIL_FROM", "IDEATION_MAIL_FROM", str, "sender address of every message"),
     Setting("MAIL_TIMEOUT", "IDEATION_MAIL_TIMEOUT", int, "seconds to wait for the SMTP server"),
+    Setting("MAIL_BACKGROUND", "IDEATION_MAIL_BACKGROUND", _bool,
+            "send mail from a background thread in every web process (false: only "
+            "`flask mail deliver` sends)"),
+    Setting("MAIL_RETRY_SECONDS", "IDEATION_MAIL_RETRY_SECONDS", float,
+            "seconds before a failed message is tried again (each next wait is 4 times "
+            "longer, at most 6 hours); also how often each process looks for due mail"),
     Setting("MINORITY_SHARE", "IDEATION_MINORITY_SHARE", float,
             "smallest share (0-0.5) of answers against the majority that the minority report "
             "shows"),
@@ -108,7 +120,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; long forms must not expire
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": None,  # see load(): SQLite in the instance folder, or Redis
+        "RATELIMIT_KEY_PREFIX": "ideation",  # room for other applications on one Redis
+        "IDEATION_REDIS_URL": "",
         "RATELIMIT_HEADERS_ENABLED": True,
         "IDEATION_LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "IDEATION_SUBMIT_RATE_LIMIT": "10 per minute;100 per day",
@@ -123,6 +137,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MAIL_PASSWORD": "",
         "IDEATION_MAIL_FROM": "Ideation <noreply@localhost>",
         "IDEATION_MAIL_TIMEOUT": 20,
+        "IDEATION_MAIL_BACKGROUND": True,
+        "IDEATION_MAIL_RETRY_SECONDS": 60.0,
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS": 5,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
@@ -156,6 +172,11 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     # MAX_CONTENT_LENGTH follows the photo limit: three photos plus the text of the form.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = (3 * app.config["IDEATION_MAX_UPLOAD_MB"] + 1) * 2**20
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Counted together by every worker of this host (and kept over a restart); across
+        # hosts through Redis.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["IDEATION_REDIS_URL"] or storage_uri(
+            Path(app.instance_path) / "rate-limits.sqlite3")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     validate(app.config)
@@ -204,11 +225,17 @@ def validate(config: Mapping[str, Any]) -> None:
     url = str(config["SQLALCHEMY_DATABASE_URI"])
     if not url.startswith(("sqlite:", "postgresql")):
         raise ConfigError("IDEATION_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+    limits_uri = str(config["RATELIMIT_STORAGE_URI"])
+    if not limits_uri.startswith(("sqlite://", "redis://", "rediss://", "redis+", "memory://")):
+        raise ConfigError("IDEATION_RATELIMIT_STORAGE_URI must be a sqlite:///file, redis:// "
+                          "or memory:// URI")
     if not config.get("TESTING") and not _strong_password_method(config["PASSWORD_HASH_METHOD"]):
         raise ConfigError("IDEATION_PASSWORD_HASH_METHOD must be scrypt, or scrypt:N:r:p with "
                           "N at least 32768 (Werkzeug's default cost)")
     if config["IDEATION_MAIL_SECURITY"] not in {"starttls", "ssl", "none"}:
         raise ConfigError("IDEATION_MAIL_SECURITY must be starttls, ssl or none")
+    if not 0 < float(config["IDEATION_MAIL_RETRY_SECONDS"]) <= 86_400:
+        raise ConfigError("IDEATION_MAIL_RETRY_SECONDS must be more than 0 and at most 86400")
     if not 0 < float(config["IDEATION_MINORITY_SHARE"]) < 0.5:
         raise ConfigError("IDEATION_MINORITY_SHARE must be between 0 and 0.5, e.g. 0.10")
     fewest = config["IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS"]

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
 
 from ideation import create_app
+from ideation.core import mail
 from ideation.extensions import db
 from tests import factories
 
@@ -145,6 +146,9 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        # Mail is sent by a thread per process; tests that need it switch it on, the others
+        # read the outbox table as it was written.
+        "IDEATION_MAIL_BACKGROUND": False,
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         **database,
         **overrides,
@@ -176,6 +180,7 @@ def app(database: dict, tmp_path: Path) -> Iterator[Flask]:
     request_tearing_down.connect(_discard_uncommitted, app)
     with app.app_context():
         yield app
+        mail.sender_of(app).stop()
         db.session.remove()
         db.engine.dispose()
     request_started.disconnect(_clear_request_globals, app)

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import RequestRedirect
+from werkzeug.routing import MapAdapter, RequestRedirect
 from werkzeug.test import TestResponse
 
 from tests.demo_site import DemoSite
@@ -55,6 +55,7 @@ class Page:
     kind: str  # "start", "link", "form", "redirect" or "image"
     content_type: str = ""
     location: str = ""  # where a redirect goes
+    html: str | None = None  # the page's HTML, kept when the crawler is asked to
 
     @property
     def is_broken(self) -> bool:
@@ -147,12 +148,42 @@ class _Links(HTMLParser):
             self._form = None
 
 
+def links_of(html: str) -> list[str]:
+    """The ``<a href>`` targets of a page, as written."""
+    targets = _Links()
+    targets.feed(html)
+    return targets.links
+
+
+def same_site(href: str, base: str) -> str | None:
+    """``href`` (found on the page ``base``) as a path and query on this site, or None
+    (another site, mailto:, ...)."""
+    parts = urlsplit(urljoin(f"http://{HOST}{base}", href.strip()))
+    if parts.scheme not in ("http", "https") or parts.netloc != HOST:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def endpoint_of(adapter: MapAdapter, path: str) -> str | None:
+    """The endpoint a GET of ``path`` reaches; None when no page answers there."""
+    try:
+        return adapter.match(path, method="GET")[0]
+    except (NotFound, MethodNotAllowed, RequestRedirect):  # no page, or a slash redirect
+        return None
+
+
 class Crawler:
-    """One crawl as one person: ``Crawler(app, client, role).run(start_urls)``."""
+    """One crawl as one person: ``Crawler(app, client, role).run(start_urls)``.
+
+    ``must_visit`` URLs are requested however often their pattern was (the edge cases a test
+    planted); ``keep_html`` keeps every HTML page's text on its ``Page`` (for fuzzing the
+    forms found on them)."""
 
     def __init__(self, app: Flask, client: FlaskClient, role: str, *, per_pattern: int = 3,
-                 checks: Sequence[PageCheck] = ()) -> None:
+                 checks: Sequence[PageCheck] = (), must_visit: Iterable[str] = (),
+                 keep_html: bool = False) -> None:
         self.client, self.per_pattern, self.checks = client, per_pattern, checks
+        self.must_visit, self.keep_html = set(must_visit), keep_html
         self.adapter = app.url_map.bind(HOST)
         self.result = Crawl(role)
         self._seen: set[str] = set()
@@ -167,17 +198,7 @@ class Crawler:
         return self.result
 
     def endpoint(self, path: str) -> str | None:
-        try:
-            return self.adapter.match(path, method="GET")[0]
-        except (NotFound, MethodNotAllowed, RequestRedirect):  # no page, or a slash redirect
-            return None
-
-    def _same_site(self, href: str, base: str) -> str | None:
-        """``href`` as a path and query on this site, or None (another site, mailto:, ...)."""
-        parts = urlsplit(urljoin(f"http://{HOST}{base}", href.strip()))
-        if parts.scheme not in ("http", "https") or parts.netloc != HOST:
-            return None
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        return endpoint_of(self.adapter, path)
 
     def _enqueue(self, url: str, found_on: str | None, kind: str) -> None:
         if url in self._seen:
@@ -186,7 +207,8 @@ class Crawler:
         pattern = (self.endpoint(parts.path),
                    tuple(sorted({key for key, _v in parse_qsl(parts.query)})),
                    self.endpoint(urlsplit(found_on).path) if found_on else None)
-        if kind != "start" and self._per_pattern[pattern] >= self.per_pattern:
+        capped = kind != "start" and url.split("#")[0] not in self.must_visit
+        if capped and self._per_pattern[pattern] >= self.per_pattern:
             self.result.capped += 1
             self._seen.add(url)
             return
@@ -209,18 +231,21 @@ class Crawler:
             self.result.problems.extend(f"{self.result.role} {url}: {problem}"
                                         for problem in check(page, response))
         if response.status_code in (301, 302, 303, 307, 308):
-            target = self._same_site(response.location or "", url)
+            target = same_site(response.location or "", url)
             if target is not None:
                 self._enqueue(target, url, "redirect")
             return
         if kind == "image" or not page.content_type.startswith("text/html"):
             return
+        html = response.get_data(as_text=True)
+        if self.keep_html:
+            page.html = html
         targets = _Links()
-        targets.feed(response.get_data(as_text=True))
+        targets.feed(html)
         for hrefs, how in ((targets.links, "link"), (targets.forms, "form"),
                            (targets.images, "image")):
             for href in hrefs:
-                target = self._same_site(href, url)
+                target = same_site(href, url)
                 if target is None:
                     continue
                 self.result.links_seen += how != "image"

@@ -6,6 +6,7 @@ import email
 import socket
 import stat
 import threading
+import time
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -99,6 +100,7 @@ def test_queued_mail_arrives_over_smtp_with_headers_utf8_text_and_html(smtp_serv
     assert "<strong>verder</strong>" in html.get_content()
     stored = fresh(row)
     assert stored.sent_dt is not None and stored.attempts == 1 and stored.last_error is None
+    assert (stored.body_text, stored.body_html) == ("", None)  # sent: the text is not kept
 
 
 def test_a_text_only_message_has_no_html_part(smtp_server):
@@ -145,7 +147,7 @@ def test_a_refusing_server_leaves_the_message_for_a_retry_that_sends_it(smtp_ser
     stored = fresh(row)
     assert stored.sent_dt is None and stored.attempts == 1
     assert "554" in stored.last_error and "Not now" in stored.last_error
-    # After a response only new mail goes out; the retry is for `flask mail deliver`.
+    # Only new mail: the failed one is not picked up.
     smtp_server.refuse = False
     assert mail.deliver_pending(retry=False).seen == 0
 
@@ -167,7 +169,7 @@ def test_no_server_at_all_is_recorded_as_an_error(app):
     assert "Connection" in fresh(row).last_error or "refused" in fresh(row).last_error
 
 
-def test_a_message_is_given_up_after_five_attempts_and_stays_listed(smtp_server):
+def test_a_message_is_given_up_after_eight_attempts_and_stays_listed_without_its_body(smtp_server):
     [row] = queue()
     smtp_server.refuse = True
 
@@ -178,6 +180,7 @@ def test_a_message_is_given_up_after_five_attempts_and_stays_listed(smtp_server)
     assert stored.attempts == mail.MAX_ATTEMPTS and stored.sent_dt is None
     assert [m.id for m in mail.given_up()] == [row.id]
     assert mail.count_due() == 0
+    assert (stored.body_text, stored.body_html) == ("", None)  # nobody will send it now
 
 
 # --- two workers -----------------------------------------------------------------------------
@@ -294,18 +297,36 @@ def test_the_connection_logs_in_only_when_a_user_name_is_set():
     assert named.calls[-1] == ("login", "ideation", "geheim")
 
 
-# --- after the response ----------------------------------------------------------------------
+# --- the sender thread: after the response, and retries without anyone running a command ----
+
+
+def wait_for(condition, timeout: float = 15.0) -> None:
+    """Poll ``condition`` (the sender works in its own thread) until true or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def sender(app):
+    """The app's sender thread switched on, retrying after a fifth of a second."""
+    app.config.update(IDEATION_MAIL_BACKGROUND=True, IDEATION_MAIL_RETRY_SECONDS=0.2)
+    yield mail.sender_of(app)
+    mail.sender_of(app).stop()
 
 
 @pytest.fixture
 def queueing_route(app):
-    """A page that queues a message and commits (or rolls back when asked)."""
+    """A page that queues ``?n=`` messages and commits (or rolls back when asked)."""
 
     @public
     def send_note():
         from flask import request
 
-        mail.queue_mail("anna@example.org", "Na het antwoord", "Verstuurd na het antwoord.")
+        for number in range(int(request.args.get("n", "1"))):
+            mail.queue_mail(f"ouder{number}@example.org", "Na het antwoord",
+                            "Verstuurd na het antwoord.")
         if request.args.get("undo"):
             db.session.rollback()
         else:
@@ -316,34 +337,98 @@ def queueing_route(app):
     return "/test/send-note"
 
 
-def test_mail_queued_in_a_request_is_sent_after_the_response_has_gone_out(
-        client, smtp_server, queueing_route):
-    response = client.get(queueing_route)
+def test_all_mail_queued_in_a_request_goes_out_after_the_response_without_a_command(
+        client, smtp_server, sender, queueing_route):
+    response = client.get(queueing_route + "?n=23")
 
     assert response.status_code == 200
     assert smtp_server.received == []  # the response did not wait for the mail
     response.close()  # the server has sent the response
-    [message] = smtp_server.messages()
-    assert message["Subject"] == "Na het antwoord"
+    wait_for(lambda: len(smtp_server.received) == 23)
+    assert sorted(envelope.rcpt_tos[0] for _p, envelope, _m in smtp_server.received) == sorted(
+        f"ouder{n}@example.org" for n in range(23))
+    assert mail.count_due() == 0
 
 
 def test_a_request_that_rolls_back_sends_nothing_after_the_response(
-        client, smtp_server, queueing_route):
+        client, smtp_server, sender, queueing_route):
     client.get(queueing_route + "?undo=1").close()
 
+    assert sender.send_due().seen == 0
     assert smtp_server.received == []
 
 
-def test_a_failing_server_does_not_break_the_request(client, app, queueing_route):
+def test_a_failing_server_does_not_break_the_request(client, app, sender, queueing_route):
     app.config.update(IDEATION_MAIL_HOST="127.0.0.1", IDEATION_MAIL_PORT=free_port(),
-                      IDEATION_MAIL_SECURITY="none", IDEATION_MAIL_TIMEOUT=2)
+                      IDEATION_MAIL_SECURITY="none", IDEATION_MAIL_TIMEOUT=2,
+                      IDEATION_MAIL_RETRY_SECONDS=60)
 
     response = client.get(queueing_route)
     response.close()
 
     assert response.status_code == 200
-    [row] = db.session.scalars(select(OutgoingMail)).all()
-    assert row.sent_dt is None and row.attempts == 1 and row.last_error
+    wait_for(lambda: fresh_rows()[0].last_error is not None)
+    [row] = fresh_rows()
+    assert row.sent_dt is None and row.attempts == 1
+
+
+def fresh_rows() -> list[OutgoingMail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+
+
+def test_a_refusing_server_is_retried_automatically_until_the_message_is_sent(
+        client, smtp_server, sender, queueing_route):
+    smtp_server.refuse = True
+    client.get(queueing_route).close()
+    wait_for(lambda: fresh_rows()[0].attempts >= 2)  # refused, and refused again
+
+    smtp_server.refuse = False
+
+    wait_for(lambda: len(smtp_server.received) == 1)
+    [row] = fresh_rows()
+    assert row.sent_dt is not None and row.last_error is None and row.attempts >= 2
+
+
+def test_the_first_request_of_a_process_starts_the_sender_for_mail_left_before(
+        client, app, smtp_server, sender):
+    queue(2)  # e.g. queued by a command, or by a process that stopped before sending
+
+    client.get("/healthz")
+
+    wait_for(lambda: len(smtp_server.received) == 2)
+
+
+def test_each_wait_between_attempts_is_four_times_longer_up_to_six_hours(app):
+    app.config["IDEATION_MAIL_RETRY_SECONDS"] = 60
+    waits = [mail.wait_after(n).total_seconds() / 60 for n in range(1, mail.MAX_ATTEMPTS)]
+
+    assert waits == [1, 4, 16, 64, 256, 360, 360]
+
+
+def test_a_failed_message_waits_its_turn_in_the_thread_but_not_for_the_command(
+        app, smtp_server):
+    app.config["IDEATION_MAIL_RETRY_SECONDS"] = 60
+    [row] = queue()
+    smtp_server.refuse = True
+    mail.deliver_pending()
+    smtp_server.refuse = False
+
+    assert mail.deliver_pending(backoff=True).seen == 0  # tried a moment ago: wait a minute
+    stored = fresh(row)
+    stored.claimed_dt -= timedelta(seconds=61)
+    db.session.commit()
+    assert mail.deliver_pending(backoff=True).sent == 1
+
+
+def test_the_command_retries_a_failed_message_at_once(app, smtp_server):
+    [row] = queue()
+    smtp_server.refuse = True
+    mail.deliver_pending()
+    smtp_server.refuse = False
+
+    assert mail.deliver_pending().sent == 1
+    assert fresh(row).attempts == 2
 
 
 # --- the commands ----------------------------------------------------------------------------

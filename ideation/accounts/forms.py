@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ideation.accounts.services import MIN_PASSWORD_LENGTH
+from ideation.core.forms import Form
 from ideation.core.i18n import LANGUAGE_NAMES
+from ideation.core.i18n import lazy_gettext as _l
 
 
 def _new_password_field(label: object) -> PasswordField:
@@ -34,7 +34,7 @@ def _email_updates_field() -> BooleanField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Fill in your name.")), Length(max=100)],
@@ -58,7 +58,7 @@ class RegisterForm(FlaskForm):
     email_notifications = _email_updates_field()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(message=_l("Fill in your e-mail address."))],
@@ -72,7 +72,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Fill in your current password."))],
@@ -86,7 +86,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Fill in your name.")), Length(max=100)],

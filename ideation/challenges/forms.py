@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,11 +17,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ideation.accounts.models import MembershipRole
 from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import PHASE_LABELS
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))]
 
 
-class ChallengeDetailsForm(FlaskForm):
+class ChallengeDetailsForm(Form):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(message=_l("Give the challenge a title.")), Length(max=200)],
@@ -53,7 +53,7 @@ class NewChallengeForm(ChallengeDetailsForm):
     field_order = ("slug",)
 
 
-class _PhaseDatesSubform(FlaskForm):
+class _PhaseDatesSubform(Form):
     class Meta:
         csrf = False  # the enclosing form carries the token
 
@@ -61,27 +61,27 @@ class _PhaseDatesSubform(FlaskForm):
     ends_on = DateField(_l("End date"), validators=[Optional()])
 
 
-def _phase_form_class() -> type[FlaskForm]:
+def _phase_form_class() -> type[Form]:
     # One field per phase, named after it. The field "validate" hides Form.validate on
-    # instances, so callers use FlaskForm.validate(form).
+    # instances, so callers use Form.validate(form).
     attrs = {
         kind.value: FormField(_PhaseDatesSubform, label=PHASE_LABELS[kind])
         for kind in PhaseKind
     }
-    return type("PhaseDatesForm", (FlaskForm,), attrs)
+    return type("PhaseDatesForm", (Form,), attrs)
 
 
 PhaseDatesForm = _phase_form_class()
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     name = StringField(_l("Theme"),
                        validators=[DataRequired(message=_l("Give the theme a name.")),
                                    Length(max=100)])
     description = StringField(_l("Short explanation"), validators=[Optional(), Length(max=500)])
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(message=_l("Fill in an e-mail address.")),

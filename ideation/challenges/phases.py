@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict
 
 from ideation.challenges.models import Challenge, Phase, PhaseKind
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.i18n import local_date
 
 

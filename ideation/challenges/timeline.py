@@ -18,7 +18,6 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import LazyString, format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import raiseload
 from werkzeug.routing import BuildError
@@ -27,6 +26,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import PHASE_LABELS
 from ideation.challenges.services import register_funnel_stage
 from ideation.concepts.models import Concept, ConceptState
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.curation.models import Cluster

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ideation.accounts.models import Membership, MembershipRole
@@ -25,9 +24,10 @@ from ideation.challenges.forms import (
 from ideation.challenges.models import Challenge, PhaseKind, Theme
 from ideation.challenges.phases import Action, check, current_phase, is_closed, timeline
 from ideation.core.cache import cached
-from ideation.core.forms import EmptyForm
+from ideation.core.forms import EmptyForm, Form
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
+from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.extensions import db
 
@@ -87,7 +87,7 @@ def show(slug: str) -> str:
 def public_timeline(slug: str) -> str:
     """Everything that happened in public, newest first, 20 per page."""
     challenge = get_challenge(slug)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template("challenges/timeline.html", challenge=challenge,
                            page=progress.timeline_page(challenge, page_number))
 
@@ -160,7 +160,7 @@ def update_phases(slug: str) -> Response | tuple[str, int]:
     challenge = get_challenge(slug, manage=True)
     form = PhaseDatesForm()
     # Not form.validate(): the phase named "validate" is a field that hides that method.
-    if FlaskForm.validate(form):
+    if Form.validate(form):
         dates = {kind: (form[kind.value].starts_on.data, form[kind.value].ends_on.data)
                  for kind in PhaseKind}
         errors = services.set_phase_dates(current_user, challenge, dates)

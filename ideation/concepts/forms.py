@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -20,22 +18,25 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.concepts.models import ConceptCriterion
 from ideation.concepts.services import STATE_LABELS
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import database_id
 from ideation.curation.models import Cluster
 
 _TITLE_MESSAGE = _l("Give the concept a title.")
 _DREAM_MESSAGE = _l("Describe the dream: the ambition without limits.")
 
 
-class ClustersForm(FlaskForm):
+class ClustersForm(Form):
     """The clusters a concept grows from, shown as checkboxes in a fieldset."""
 
-    cluster_ids = SelectMultipleField(_l("Clusters"), coerce=int, validate_choice=False)
+    cluster_ids = SelectMultipleField(_l("Clusters"), coerce=database_id, validate_choice=False)
 
     def set_clusters(self, clusters: Iterable[Cluster]) -> None:
         self.cluster_ids.choices = [SelectChoice(c.id, c.name) for c in clusters]
 
 
-class ConceptForm(FlaskForm):
+class ConceptForm(Form):
     title = StringField(_l("Title"), validators=[
         DataRequired(message=_TITLE_MESSAGE),
         Length(max=160, message=_l("Use at most 160 characters."))])
@@ -53,7 +54,7 @@ class NewConceptForm(ConceptForm, ClustersForm):
     pass
 
 
-class StateForm(FlaskForm):
+class StateForm(Form):
     """The buttons send ``state``; the reason is required for every change."""
 
     state = HiddenField()
@@ -63,11 +64,11 @@ class StateForm(FlaskForm):
                        "the public reads it too."))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     publish = HiddenField()
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Give the criterion a name.")),
         Length(max=80, message=_l("Use at most 80 characters."))])
@@ -76,11 +77,11 @@ class CriterionForm(FlaskForm):
         description=_l("For example: 1 = very expensive, 5 = almost free."))
 
 
-class RemoveCriterionForm(FlaskForm):
+class RemoveCriterionForm(Form):
     confirm = BooleanField(_l("Yes, remove this criterion and every score given on it"))
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:
@@ -103,11 +104,11 @@ class ListFilterForm(FlaskForm):
 SCORE_CHOICES = [SelectChoice(str(n), str(n)) for n in range(1, 6)]
 
 
-def score_form(criteria: list[ConceptCriterion], **kwargs: object) -> FlaskForm:
+def score_form(criteria: list[ConceptCriterion], **kwargs: object) -> Form:
     """A form with, per criterion, the radio buttons 1-5 (field ``c<id>``) and a note
     (field ``n<id>``). The service checks the values, with a message per criterion."""
 
-    class ScoreForm(FlaskForm):
+    class ScoreForm(Form):
         pass
 
     for criterion in criteria:

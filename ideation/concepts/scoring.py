@@ -28,6 +28,7 @@ from ideation.accounts.models import Membership, MembershipRole, User
 from ideation.challenges.models import Challenge
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptScore, ConceptState
 from ideation.core.permissions import is_admin, is_core_team
+from ideation.core.routing import optional_database_id
 from ideation.extensions import db
 
 # The thresholds of ``team_disagrees``; the concept page states them in plain words.
@@ -268,7 +269,7 @@ SORTS = ("mean", "disagreement", "newest")  # and "c<criterion id>": by one crit
 
 def _sort_key(sort: str, criteria: list[ConceptCriterion]):  # noqa: ANN202 - a key function
     """Highest first; concepts without (visible) scores last, newest first among equals."""
-    criterion_id = int(sort[1:]) if sort[:1] == "c" and sort[1:].isdigit() else None
+    criterion_id = optional_database_id(sort[1:]) if sort[:1] == "c" else None
     if criterion_id not in {c.id for c in criteria}:
         criterion_id = None
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
@@ -30,8 +29,10 @@ from ideation.challenges.phases import Action, ensure_allowed
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptScore, ConceptState
 from ideation.concepts.scoring import complete_scorers, criteria_of, may_score, may_see_scores
 from ideation.core.audit import record_event
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied, can_manage, ensure_can_manage
+from ideation.core.routing import optional_database_id
 from ideation.core.signals import concept_published
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
@@ -401,7 +402,7 @@ def score_concept(actor: User, concept: Concept, scores: Mapping[int, object],
     criteria = criteria_of(challenge)
     if not criteria:
         raise ConceptError(_("Add a criterion first."))
-    scores = {int(key) if str(key).isdigit() else key: value for key, value in scores.items()}
+    scores = {optional_database_id(key) or key: value for key, value in scores.items()}
     errors = {}
     if set(scores) - {c.id for c in criteria}:
         errors[""] = _("Some scores are for a criterion this challenge does not use.")

@@ -17,9 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
@@ -37,12 +35,13 @@ from ideation.concepts.forms import (
     score_form,
 )
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptState
-from ideation.core.forms import EmptyForm
+from ideation.core.forms import EmptyForm, Form
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
+from ideation.core.routing import id_arg, page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import submit
 from ideation.extensions import db
-from ideation.ideas.services import shows_author_to
 from ideation.prototypes import lineage
 from ideation.prototypes.services import ideas_behind  # the prototype page lists them too
 
@@ -66,7 +65,7 @@ EVENT_LABELS = {
 }
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {
         "CONCEPT_STATE_LABELS": {s.value: label for s, label in services.STATE_LABELS.items()},
@@ -74,7 +73,6 @@ def labels() -> dict[str, Any]:
         "CONCEPT_EVENT_LABELS": EVENT_LABELS,
         "DISAGREE_RANGE": scoring.DISAGREE_RANGE,
         "DISAGREE_STDEV": scoring.DISAGREE_STDEV,
-        "shows_author_to": shows_author_to,  # the ideas a concept grew from, with authors
     }
 
 
@@ -97,7 +95,7 @@ def _manage_url(concept: Concept) -> str:
     return url_for("concepts.manage", slug=concept.challenge.slug, concept_id=concept.id)
 
 
-def _apply(form: FlaskForm, change: Callable[[], object]) -> int | None:
+def _apply(form: Form, change: Callable[[], object]) -> int | None:
     """Validate ``form`` and run one service change. None: done and committed. Otherwise the
     status to show the form again with (the message is on the form, the input is kept)."""
     if not form.validate():
@@ -132,7 +130,7 @@ def new(slug: str) -> tuple[str, int] | Response:
     form = NewConceptForm()
     form.set_clusters(services.shortlisted_clusters(challenge))
     if request.method == "GET":
-        ticked = request.args.get("cluster", type=int)
+        ticked = id_arg("cluster")
         form.cluster_ids.data = [ticked] if ticked else []
         return render_template("concepts/new.html", challenge=challenge, form=form,
                                verdict=verdict), 200
@@ -158,7 +156,7 @@ def show(slug: str, concept_id: int) -> str:
     concept = _get_concept(challenge, concept_id)
     if not services.visible_to(current_user, concept):
         abort(404)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template(
         "concepts/show.html", challenge=challenge, concept=concept,
         upstream=lineage.upstream(concept, current_user),
@@ -308,7 +306,7 @@ def _get_criterion(challenge: Challenge, criterion_id: int) -> ConceptCriterion:
 
 
 def render_criteria(challenge: Challenge, status: int = 200,
-                    failed: dict[str, FlaskForm] | None = None) -> tuple[str, int]:
+                    failed: dict[str, Form] | None = None) -> tuple[str, int]:
     """The criteria page. ``failed`` maps a form prefix ("add", "e<id>", "r<id>") to a form
     that failed, so it is shown with its input and errors instead of a fresh copy."""
     failed = failed or {}

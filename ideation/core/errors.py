@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 
 MESSAGES = {

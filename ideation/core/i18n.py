@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import LazyString, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
+from markupsafe import escape
 
 from ideation.config import SUPPORTED_LANGUAGES
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+class LazyText(LazyString):
+    """A translation looked up when it is used (labels, choices defined at import time).
+
+    As HTML it is text: Flask-Babel's ``LazyString.__html__`` returns the string as it is, so
+    WTForms and Jinja trusted it as markup, and a label formatted with user text (a criterion
+    named ``<svg onload=...>``) put live elements on the page. The translation itself never
+    needs markup, so the whole string is escaped.
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyText:
+    """The project's ``_l``: like Flask-Babel's ``lazy_gettext``, but always text in HTML."""
+    return LazyText(gettext, string, **variables)
 
 
 def select_locale() -> str:

@@ -2,16 +2,23 @@
 message reports; delivery happens after the commit (SMTP when ``IDEATION_MAIL_HOST`` is set,
 otherwise ``.eml`` files in ``instance/outbox``).
 
-Delivery, by whichever process runs it (after a response, or ``flask mail deliver``):
+Delivery needs no operator step. Each web process runs one sender thread (``Sender``, started
+by the first request the process serves): a request that queued mail wakes it once the
+response has gone out, and it sends everything due, in batches, until nothing is left. It
+also looks for due mail every ``IDEATION_MAIL_RETRY_SECONDS`` (mail queued by a command, or
+by a process that stopped before sending): a failed message is tried again after that
+interval, then after 4 times as long each time (1, 4, 16, 64 minutes ... at most 6 hours
+with the default of 60 s), ``MAX_ATTEMPTS`` times in all (about 18 hours), and is then given
+up and listed by ``flask mail deliver``, which also sends and retries at once when run.
 
 - Each message is claimed with a compare-and-set update of ``attempts`` before it is sent, so
-  two workers that read the same row never both send it. The claim also clears
+  two processes that read the same row never both send it. The claim also clears
   ``last_error`` and stamps ``claimed_dt``: a row with attempts but no error and no
   ``sent_dt`` is being sent right now, and nobody else picks it up — until the claim is older
   than ``STALE_CLAIM`` (its sender crashed halfway), when it is due again.
-- After a response only new messages are sent (a failing server must not slow every request
-  down). Failed ones keep their error and are retried by ``flask mail deliver``, which the
-  deployment runs every few minutes; after ``MAX_ATTEMPTS`` a message is given up and listed.
+- Once a message is sent (or given up) its body is removed: bodies carry personal links
+  (``/r/<round>/<token>``) that must not stay readable in the database. The row keeps the
+  address, subject and times.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,17 +37,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, after_this_request, current_app, g, has_request_context
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, update
 
 from ideation.core.db import utcnow
 from ideation.core.models import OutgoingMail
 from ideation.extensions import db
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 # A sender that holds a claim this long without a result is taken to have crashed.
 STALE_CLAIM = timedelta(minutes=15)
-# Sent after a response: small, so the worker is soon free for the next request.
-AFTER_REQUEST_BATCH = 10
+# Each wait between two attempts is this many times the one before, up to LONGEST_WAIT.
+BACKOFF_FACTOR = 4
+LONGEST_WAIT = timedelta(hours=6)
+BATCH = 50
 # ValueError: a message that cannot be written (e.g. an address the server cannot take).
 _MAIL_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 
@@ -183,12 +193,25 @@ class Delivery:
     last_id: int = 0  # pass as ``after_id`` to go on with the next batch in the same run
 
 
-def _due(retry: bool) -> ColumnElement[bool]:
+def wait_after(attempts: int) -> timedelta:
+    """How long a message that failed ``attempts`` times waits before the next attempt."""
+    first = timedelta(seconds=float(current_app.config["IDEATION_MAIL_RETRY_SECONDS"]))
+    return min(first * BACKOFF_FACTOR ** (attempts - 1), max(first, LONGEST_WAIT))
+
+
+def _due(retry: bool, backoff: bool = False) -> ColumnElement[bool]:
+    """New messages; with ``retry`` also failed ones (after their wait when ``backoff``) and
+    those claimed by a sender that never finished."""
     waiting = OutgoingMail.attempts == 0
-    if retry:  # failed before, or claimed by a sender that never finished
-        stale = utcnow() - STALE_CLAIM
-        waiting = or_(waiting, OutgoingMail.last_error.is_not(None),
-                      OutgoingMail.claimed_dt < stale)
+    if retry:
+        now = utcnow()
+        failed = OutgoingMail.last_error.is_not(None)
+        if backoff:
+            failed = and_(failed, or_(false(), *(
+                and_(OutgoingMail.attempts == n, OutgoingMail.claimed_dt <= now - wait_after(n))
+                for n in range(1, MAX_ATTEMPTS))))
+        waiting = or_(waiting, failed, and_(OutgoingMail.last_error.is_(None),
+                                            OutgoingMail.claimed_dt < now - STALE_CLAIM))
     return and_(OutgoingMail.sent_dt.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS, waiting)
 
 
@@ -208,16 +231,19 @@ def claim(mail_id: int, seen_attempts: int) -> bool:
     return result.rowcount == 1
 
 
-def deliver_pending(limit: int = 50, *, retry: bool = True, after_id: int = 0) -> Delivery:
+def deliver_pending(limit: int = BATCH, *, retry: bool = True, backoff: bool = False,
+                    after_id: int = 0) -> Delivery:
     """Send up to ``limit`` due messages (ids above ``after_id``), oldest first.
 
-    ``retry`` False sends only messages never tried. Commits the session: claims and results
-    are stored in their own transactions. Mail errors are stored on the message, not raised.
+    ``retry`` False sends only messages never tried; ``backoff`` retries a failed message
+    only once its wait (``wait_after``) is over, as the sender thread does (the command
+    retries at once). Commits the session: claims and results are stored in their own
+    transactions. Mail errors are stored on the message, not raised.
     """
     db.session.commit()  # a fresh transaction: see what other workers committed
     rows = db.session.execute(
         select(OutgoingMail.id, OutgoingMail.attempts)
-        .where(_due(retry), OutgoingMail.id > after_id)
+        .where(_due(retry, backoff), OutgoingMail.id > after_id)
         .order_by(OutgoingMail.id).limit(limit)
     ).all()
     report = Delivery(seen=len(rows), last_id=rows[-1][0] if rows else after_id)
@@ -252,6 +278,7 @@ def _send(mail_ids: Sequence[int], report: Delivery) -> None:
                     _failed(mail, error, report)
                 else:
                     mail.sent_dt = utcnow()
+                    _forget_body(mail)
                     report.sent += 1
                 db.session.commit()  # each result at once: a crash later cannot undo it
     except _MAIL_ERRORS as error:  # no connection, or it broke off: the rest failed too
@@ -264,8 +291,16 @@ def _send(mail_ids: Sequence[int], report: Delivery) -> None:
 def _failed(mail: OutgoingMail, error: BaseException, report: Delivery) -> None:
     mail.last_error = f"{type(error).__name__}: {error}"[:2000]
     report.failed += 1
+    if mail.attempts >= MAX_ATTEMPTS:
+        _forget_body(mail)  # given up: nobody will send it, so nobody needs its links
     current_app.logger.warning("mail %s to %s failed (attempt %s): %s", mail.id,
                                mail.to_address, mail.attempts, mail.last_error)
+
+
+def _forget_body(mail: OutgoingMail) -> None:
+    """Drop the text of a message that is done with: it may hold a personal link."""
+    mail.body_text = ""
+    mail.body_html = None
 
 
 def given_up(limit: int = 50) -> list[OutgoingMail]:
@@ -278,27 +313,103 @@ def given_up(limit: int = 50) -> list[OutgoingMail]:
     ))
 
 
-# --- after a response ------------------------------------------------------------------------
+# --- the sender thread ----------------------------------------------------------------------
+
+
+class Sender:
+    """Sends due mail from a daemon thread of its own, one per process (see the module's
+    docstring). ``wake`` after a commit that queued mail; ``stop`` ends the thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive() and self._pid == os.getpid()
+
+    def start(self) -> None:
+        """Start the thread in this process (again after a fork: threads do not survive it)."""
+        if self.running:
+            return
+        with self._lock:
+            if self.running:
+                return
+            self._stop.clear()
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="ideation-mail-sender",
+                                            daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self.start()
+        self._wake.set()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        interval = float(self.app.config["IDEATION_MAIL_RETRY_SECONDS"])
+        while not self._stop.is_set():
+            self._wake.clear()  # a wake during the pass below makes another pass at once
+            self.send_due()
+            self._wake.wait(interval)
+
+    def send_due(self) -> Delivery:
+        """One pass: everything due now, in batches. Never raises (the thread must live)."""
+        total = Delivery()
+        with self.app.app_context():
+            try:
+                while not self._stop.is_set():
+                    report = deliver_pending(BATCH, backoff=True, after_id=total.last_id)
+                    if not report.seen:
+                        break
+                    total.sent += report.sent
+                    total.failed += report.failed
+                    total.seen += report.seen
+                    total.last_id = report.last_id
+            except Exception:  # noqa: BLE001 - e.g. the database is away; retried next pass
+                db.session.rollback()
+                self.app.logger.exception("sending mail failed; the messages stay queued")
+            finally:
+                db.session.remove()
+        return total
+
+
+def sender_of(app: Flask) -> Sender:
+    return app.extensions["ideation.mail"]
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its sender; with ``IDEATION_MAIL_BACKGROUND`` (the default) the first
+    request of each process starts it, so mail left by a previous run goes out too."""
+    sender = app.extensions["ideation.mail"] = Sender(app)
+
+    @app.before_request
+    def start_sender() -> None:
+        if app.config["IDEATION_MAIL_BACKGROUND"]:
+            sender.start()
 
 
 def _deliver_after_this_request() -> None:
-    """Send new mail once the response has gone out, so the person does not wait for it."""
+    """Wake the sender once the response has gone out (and the change is committed)."""
     if not has_request_context() or g.get("mail_delivery_planned"):
         return
     g.mail_delivery_planned = True
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["IDEATION_MAIL_BACKGROUND"]:
+        return  # `flask mail deliver` sends (cron, or another process)
 
     @after_this_request
-    def deliver_on_close(response: Any) -> Any:
-        response.call_on_close(lambda: deliver_in_background(app))
+    def wake_sender(response: Any) -> Any:
+        response.call_on_close(sender_of(app).wake)
         return response
-
-
-def deliver_in_background(app: Flask) -> None:
-    """Deliver new messages in a context (and session) of its own; never raises."""
-    with app.app_context():
-        try:
-            deliver_pending(AFTER_REQUEST_BATCH, retry=False)
-        except Exception:  # noqa: BLE001 - the messages stay queued for `flask mail deliver`
-            db.session.rollback()
-            app.logger.exception("delivering mail failed; the messages stay queued")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,8 +15,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import database_id, optional_database_id
 from ideation.curation.models import ClusterState
-from ideation.ideas.forms import optional_int
 
 STATE_LABELS = {
     ClusterState.open: _l("Open"),
@@ -27,7 +27,7 @@ STATE_LABELS = {
 }
 
 
-class BoardFilterForm(FlaskForm):
+class BoardFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:
@@ -35,20 +35,20 @@ class BoardFilterForm(FlaskForm):
 
     q = SearchField(_l("Title contains"), validators=[Optional(), Length(max=200)],
                     render_kw={"autocomplete": "off"})
-    theme = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    theme = SelectField(_l("Theme"), coerce=optional_database_id, validate_choice=False)
     all = BooleanField(_l("Also show ideas that are in a cluster"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """The selected ideas and where they go: a cluster, or "" for out of any cluster."""
 
-    idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
     cluster = SelectField(_l("Move to cluster"), validate_choice=False)
     name = StringField(_l("Name of the new cluster"), validators=[Optional(), Length(max=120)])
     next = HiddenField()
 
 
-class ClusterForm(FlaskForm):
+class ClusterForm(Form):
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Give the cluster a name.")),
         Length(max=120, message=_l("Use at most 120 characters."))])
@@ -60,32 +60,32 @@ class ClusterForm(FlaskForm):
     is_published = BooleanField(_l("Show on the public challenge page"))
 
 
-class MergeForm(FlaskForm):
-    into = SelectField(_l("Merge into"), coerce=optional_int, validate_choice=False,
+class MergeForm(Form):
+    into = SelectField(_l("Merge into"), coerce=optional_database_id, validate_choice=False,
                        validators=[DataRequired(message=_l("Choose a cluster."))])
 
 
-class SplitForm(FlaskForm):
-    idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
+class SplitForm(Form):
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
     new_name = StringField(_l("Name of the new cluster"), validators=[
         DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
 
 
-class SuggestForm(FlaskForm):
+class SuggestForm(Form):
     k = IntegerField(_l("Number of clusters (empty: let the computer choose)"),
                      validators=[Optional(), NumberRange(min=2, max=50)])
 
 
-class AcceptSuggestionForm(FlaskForm):
+class AcceptSuggestionForm(Form):
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
-    idea_ids = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
 
 
-class MergeIdeaForm(FlaskForm):
+class MergeIdeaForm(Form):
     """Merge the idea in the URL into the idea ``kept_id``; ``next`` is where to go back to."""
 
-    kept_id = IntegerField(validators=[
+    kept_id = HiddenField(filters=[optional_database_id], validators=[
         DataRequired(message=_l("Choose the idea to keep."))])
     next = HiddenField()

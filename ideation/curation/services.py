@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -30,6 +29,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, ensure_allowed
 from ideation.challenges.services import register_funnel_stage
 from ideation.core.audit import record_event
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import ensure_can_manage

@@ -28,6 +28,7 @@ from ideation.challenges.views import get_challenge
 from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
+from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import safe_next
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.curation import duplicates, services
@@ -86,7 +87,7 @@ def credited_authors(kept: Idea) -> list[Idea]:
     return duplicates.credited_authors(kept)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"CLUSTER_STATE_LABELS": STATE_LABELS}
 
@@ -128,7 +129,7 @@ def board(slug: str) -> str:
     filters.theme.choices = [SelectChoice("", _("All themes"))] + [
         SelectChoice(t.id, t.name) for t in challenge.themes]
     text = (filters.q.data or "").strip()[:200]
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     page = services.board_ideas(challenge, theme_id=filters.theme.data, text=text,
                                 unclustered_only=not filters.all.data, page=page_number)
     cards = services.board_clusters(challenge)
@@ -151,7 +152,8 @@ def _move_reply(challenge: Challenge, message: str, ok: bool, form: MoveForm,
                 status: int = 200) -> Response | tuple[Response, int]:
     if _wants_json():
         counts = services.member_counts(challenge)
-        return jsonify(ok=ok, message=message,
+        # str(): a lazy translation would go into JSON in its HTML (escaped) form.
+        return jsonify(ok=ok, message=str(message),
                        counts={str(c): n for c, n in counts.items()}), status
     flash(message, "success" if ok else "error")
     return _back(challenge, form)
@@ -166,10 +168,11 @@ def move(slug: str) -> Response | tuple[Response, int]:
     choice = form.cluster.data or ""
     cluster = None
     if choice != "none":
-        if not choice.isdigit():
+        cluster_id = optional_database_id(choice)
+        if cluster_id is None:
             return _move_reply(challenge, _("Choose a cluster to move the ideas to."), False,
                                form, 422)
-        cluster = _get_cluster(challenge, int(choice))
+        cluster = _get_cluster(challenge, cluster_id)
     try:
         moved = services.move_ideas_to_cluster(acting_user(), challenge, form.idea_ids.data,
                                                cluster)
@@ -290,8 +293,9 @@ def _pairs(values: list[str]) -> list[tuple[int, int]]:
     pairs = []
     for value in values:
         idea_id, _sep, cluster_id = value.partition(":")
-        if idea_id.isdigit() and cluster_id.isdigit():
-            pairs.append((int(idea_id), int(cluster_id)))
+        idea_key, cluster_key = optional_database_id(idea_id), optional_database_id(cluster_id)
+        if idea_key is not None and cluster_key is not None:
+            pairs.append((idea_key, cluster_key))
     return pairs
 
 
@@ -415,7 +419,7 @@ def duplicates_list(slug: str) -> str:
     return render_template(
         "curation/duplicates.html", challenge=challenge, pairs=pairs,
         merge_form=MergeIdeaForm(formdata=None), next=request.full_path,
-        verdict=check(challenge, Action.curate), shows_author_to=idea_services.shows_author_to,
+        verdict=check(challenge, Action.curate),
     )
 
 

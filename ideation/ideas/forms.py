@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,17 +15,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import optional_database_id
+
 ACCEPTED_PHOTOS = "image/jpeg,image/png,image/webp,image/heic"
 
 
-def optional_int(value: object) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-class IdeaEditForm(FlaskForm):
+class IdeaEditForm(Form):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(message=_l("Give your idea a short title.")),
@@ -40,7 +35,7 @@ class IdeaEditForm(FlaskForm):
                     Length(max=5000, message=_l("Use at most 5000 characters."))],
         description=_l("What is your idea? Who does it help, and how?"),
     )
-    theme_id = SelectField(_l("Theme"), coerce=optional_int, validators=[Optional()],
+    theme_id = SelectField(_l("Theme"), coerce=optional_database_id, validators=[Optional()],
                            validate_choice=True)
 
     def set_themes(self, themes: list) -> None:
@@ -72,7 +67,7 @@ class IdeaForm(IdeaEditForm):
     similar_seen = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Your response"),
         validators=[DataRequired(message=_l("Write a response first.")),
@@ -81,7 +76,7 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(Form):
     status = RadioField(
         _l("Decision"),
         choices=[SelectChoice("published", _l("Publish")), SelectChoice("hidden", _l("Hide"))],
@@ -91,12 +86,12 @@ class ModerationForm(FlaskForm):
                          validators=[Optional(), Length(max=500)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     is_premoderated = BooleanField(_l("Check new ideas before they are shown"))
     allows_anonymous = BooleanField(_l("Allow ideas without a name"))
 
 
-class GalleryFilterForm(FlaskForm):
+class GalleryFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:
@@ -104,7 +99,7 @@ class GalleryFilterForm(FlaskForm):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)],
                     render_kw={"autocomplete": "off"})
-    theme = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    theme = SelectField(_l("Theme"), coerce=optional_database_id, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     sort = SelectField(
         _l("Order"),

@@ -25,7 +25,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
@@ -42,9 +41,11 @@ from ideation.challenges.services import (
 from ideation.core.audit import record_event
 from ideation.core.cache import cached
 from ideation.core.db import utcnow
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, can_manage
+from ideation.core.routing import optional_database_id
 from ideation.extensions import db
 from ideation.ideas.models import (
     Comment,
@@ -165,7 +166,8 @@ def _store_photos(idea: Idea, processed: list[ProcessedImage], alt_text: str | N
 def _theme(challenge: Challenge, theme_id: Any) -> Theme | None:
     if theme_id in (None, "", 0):
         return None
-    theme = db.session.get(Theme, int(theme_id))
+    key = optional_database_id(theme_id)
+    theme = db.session.get(Theme, key) if key else None
     if theme is None or theme.challenge_id != challenge.id:
         raise IdeaError(_("Choose one of the themes of this challenge."), "theme_id")
     return theme
@@ -197,7 +199,8 @@ def submit_idea(author: User, challenge: Challenge, data: Mapping[str, Any],
     settings = settings_for(challenge)
     built_on = None
     if data.get("built_on_id"):
-        built_on = db.session.get(Idea, int(data["built_on_id"]))
+        key = optional_database_id(data["built_on_id"])
+        built_on = db.session.get(Idea, key) if key else None
         if (built_on is None or built_on.challenge_id != challenge.id
                 or built_on.status is not IdeaStatus.published):
             raise IdeaError(_("The idea you build on cannot be found."), "built_on_id")
@@ -548,7 +551,7 @@ def gallery(challenge: Challenge, viewer: User | None, *, theme_id: int | None =
     if not can_view(viewer, challenge):
         return Page([], 1, per_page, 0)
     manages = can_manage(viewer, challenge)
-    theme_id = int(theme_id) if theme_id else None
+    theme_id = optional_database_id(theme_id)
     total = _gallery_total(viewer, challenge, manages, status, theme_id)
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     items = db.session.scalars(

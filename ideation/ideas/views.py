@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -33,7 +32,9 @@ from ideation.core import cache
 from ideation.core.cache import cached_html
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import current_language
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
+from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import per_user, public
 from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db, limiter
@@ -78,8 +79,8 @@ def event_label(action: str, new_state: str | None) -> str:
     return str(label) if label else action
 
 
-# For every template, not only this blueprint's: the moderation queue and the duplicates list
-# name authors with the same macro (ideas/_status.html: author_name).
+# App-wide: the idea partials (templates/ideas/_status.html) are also used by moderation,
+# curation, concepts and prototypes pages.
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"STATUS_LABELS": STATUS_LABELS, "event_label": event_label,
@@ -155,7 +156,7 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
     status = request.args.get("status") if manages else None
     sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest"
     text = (form.q.data or "").strip()[:200]
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     if text:
         # The index holds published ideas only, so a search never shows hidden content.
         page = search.search_ideas(challenge, text, theme_id=form.theme.data, page=page_number)
@@ -202,9 +203,10 @@ def similar(slug: str) -> Response:
 
 
 def _built_on(challenge: Challenge, raw: str | None) -> Idea | None:
-    if not raw or not str(raw).isdigit():
+    key = optional_database_id(raw)
+    if key is None:
         return None
-    idea = services.get_idea(challenge, int(raw))
+    idea = services.get_idea(challenge, key)
     return idea if idea is not None and idea.status is IdeaStatus.published else None
 
 
@@ -409,8 +411,8 @@ def add_comment(slug: str, idea_id: int) -> Response:
             flash(" ".join(str(e) for e in errors), "error")
         return _detail(idea)
     parent = None
-    if form.parent_id.data and form.parent_id.data.isdigit():
-        parent = db.session.get(Comment, int(form.parent_id.data))
+    if (parent_key := optional_database_id(form.parent_id.data)) is not None:
+        parent = db.session.get(Comment, parent_key)
     try:
         new_comment = services.comment(acting_user(), idea, form.body.data, parent)
     except PhaseClosed as closed:

@@ -24,8 +24,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from ideation.core.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from flask_babel.speaklater import LazyString

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.moderation.models import REASON_MAX
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = TextAreaField(
         _l("What is wrong with it?"),
         validators=[DataRequired(message=_l("Tell the core team what is wrong.")),
@@ -21,7 +21,7 @@ class ReportForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """One row of the queue: the button pressed is the action; hiding needs a reason."""
 
     action = SelectField(choices=[SelectChoice("publish", _l("Publish")),
@@ -41,5 +41,5 @@ class CommentDecisionForm(DecisionForm):
                          validators=[DataRequired(message=_l("Choose what to do."))])
 
 
-class DismissForm(FlaskForm):
+class DismissForm(Form):
     tab = HiddenField()

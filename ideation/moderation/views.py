@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.views import get_challenge
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import PermissionDenied, acting_user, can_manage
+from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
@@ -60,7 +61,7 @@ def render_queue(challenge: Challenge, tab: str | None, *, failed: dict[tuple[st
                  = None, status: int = 200) -> tuple[str, int]:
     """The queue page; a decision form that failed is passed in so its error and text stay."""
     queue = services.moderation_queue(acting_user(), challenge, tab,
-                                      request.args.get("page", 1, type=int))
+                                      page_arg())
     return render_template(
         "moderation/queue.html", challenge=challenge, queue=queue, tab_labels=TAB_LABELS,
         failed=failed or {}, idea_form=DecisionForm(formdata=None),

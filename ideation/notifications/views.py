@@ -13,7 +13,6 @@ from flask import (
     g,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
+from ideation.core.routing import page_arg
 from ideation.core.security import safe_next
 from ideation.extensions import db
 from ideation.notifications import services  # tables, and the receivers of the signals
@@ -49,7 +49,7 @@ def navigation() -> dict[str, Any]:
 
 @bp.get("/notifications")
 def index() -> str:
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     page = services.notifications_of(acting_user(), page_number)
     return render_template("notifications/index.html", page=page, describe=services.describe,
                            form=EmptyForm(), unread=_unread_count())

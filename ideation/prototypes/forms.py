@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     FileField,
     HiddenField,
@@ -18,6 +16,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import database_id
 from ideation.ideas.forms import ACCEPTED_PHOTOS
 from ideation.prototypes.models import PrototypeImage, PrototypeKind, PrototypeState
 from ideation.prototypes.services import ImageUpload
@@ -51,7 +52,7 @@ def _alt_field(n: int) -> StringField:
                        description=_l("A few words for people who cannot see the image."))
 
 
-class PrototypeEditForm(FlaskForm):
+class PrototypeEditForm(Form):
     title = StringField(
         _l("Title"),
         validators=[DataRequired(message=_l("Give the prototype a short title.")),
@@ -94,7 +95,7 @@ class PrototypeForm(_ImagesMixin, PrototypeEditForm):
     description = _DESCRIPTION
 
 
-class VersionForm(_ImagesMixin, FlaskForm):
+class VersionForm(_ImagesMixin, Form):
     description = _DESCRIPTION
     changes = TextAreaField(
         _l("What changed since the previous version?"),
@@ -107,7 +108,7 @@ class VersionForm(_ImagesMixin, FlaskForm):
                     Length(max=5000, message=_l("Use at most 5000 characters."))],
     )
     keep_image_ids = SelectMultipleField(
-        _l("Keep images of the previous version"), coerce=int, validate_choice=False,
+        _l("Keep images of the previous version"), coerce=database_id, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
     based_on_round_id = HiddenField()
@@ -118,7 +119,7 @@ class VersionForm(_ImagesMixin, FlaskForm):
             for n, image in enumerate(images, 1)]
 
 
-class StateForm(FlaskForm):
+class StateForm(Form):
     state = RadioField(
         _l("New state"),
         choices=[SelectChoice(PrototypeState.testing.value, STATE_LABELS[PrototypeState.testing]),

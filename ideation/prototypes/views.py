@@ -25,10 +25,11 @@ from ideation.challenges.phases import Action, check
 from ideation.challenges.views import get_challenge
 from ideation.concepts import services as concept_services
 from ideation.core.permissions import acting_user, can_manage
+from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.ideas.models import Idea
-from ideation.ideas.services import image_store, shows_author_to
+from ideation.ideas.services import image_store
 from ideation.prototypes import lineage, services
 from ideation.prototypes.forms import (
     KIND_LABELS,
@@ -48,10 +49,9 @@ _attempt = partial(attempt, errors=services.PrototypeError)
 _submit = partial(submit, errors=services.PrototypeError)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"KIND_LABELS": KIND_LABELS, "PROTOTYPE_STATE_LABELS": STATE_LABELS,
-            "shows_author_to": shows_author_to}
+    return {"KIND_LABELS": KIND_LABELS, "PROTOTYPE_STATE_LABELS": STATE_LABELS}
 
 
 @bp.app_template_global()
@@ -138,7 +138,7 @@ def _render_show(challenge: Challenge, prototype: Prototype, *,
                  state_form: StateForm | None = None, status: int = 200) -> tuple[str, int]:
     manages = can_manage(current_user, challenge)
     concept = prototype.concept
-    page = services.ideas_behind(concept, request.args.get("page", 1, type=int))
+    page = services.ideas_behind(concept, page_arg())
     return render_template(
         "prototypes/show.html", challenge=challenge, prototype=prototype,
         version=prototype.latest, manages=manages, page=page,
@@ -172,8 +172,8 @@ def _round_from_query(prototype: Prototype) -> Any:
     raw = request.args.get("round")
     if not raw:
         return None
-    found = (services.get_round(prototype, int(raw))
-             if raw.isdigit() and len(raw) <= 9 else None)
+    round_id = optional_database_id(raw)
+    found = services.get_round(prototype, round_id) if round_id is not None else None
     if found is None:
         abort(404)
     return found

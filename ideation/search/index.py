@@ -379,16 +379,21 @@ class IdeaIndex:
             if ix is None:
                 return  # only deletions and no index yet: nothing to remove
             with self._unreadable_as_missing(challenge_id):
-                writer = ix.writer(timeout=1.0, codec=_CODEC)
+                try:
+                    writer = ix.writer(timeout=1.0, codec=_CODEC)
+                except LockError as exc:  # Whoosh's own lock: a writer that never let go
+                    raise IndexBusy(f"challenge {challenge_id}: {exc!r}") from exc
                 try:
                     for key in keys:
                         writer.delete_by_term("id", key)
                     for fields in batch.values():
                         writer.update_document(**fields)
+                    self._commit(writer)
                 except BaseException:
+                    # Also when the commit fails: a writer left open keeps Whoosh's lock,
+                    # and every later write of this process would fail.
                     writer.cancel()
                     raise
-                self._commit(writer)
 
     def rebuild(
         self,

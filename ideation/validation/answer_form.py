@@ -15,12 +15,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, Protocol
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ideation.core.forms import Form
+from ideation.core.routing import optional_number
 from ideation.validation.models import Question, QuestionKind, Round
 
 SHORT_TEXT_MAX = 300
@@ -84,9 +85,10 @@ def _make_field(question: Question, require: bool) -> Field:
                               "validators": validators}
     if question.kind in TEXT_KINDS:
         limit = SHORT_TEXT_MAX if question.kind is QuestionKind.short_text else LONG_TEXT_MAX
+        # WTForms %-formats Length's message: a "%" in the question must stay literal.
         validators.append(Length(max=limit, message=_(
             "Your answer to “%(question)s” is too long: use at most %(max)d characters.",
-            question=name, max=limit)))
+            question=name, max=limit).replace("%", "%%")))
         kind = StringField if question.kind is QuestionKind.short_text else TextAreaField
         return kind(filters=[lambda value: value.strip() if isinstance(value, str) else value],
                     **common)
@@ -102,13 +104,13 @@ def _make_field(question: Question, require: bool) -> Field:
 
 
 def build_answer_form(round_: Round, *, formdata: Any = None, data: Mapping[str, Any] | None = None,
-                      require: bool = True, base: type[FlaskForm] = FlaskForm) -> FlaskForm:
+                      require: bool = True, base: type[Form] = Form) -> Form:
     """A form with one field per question of ``round_``, in order.
 
     ``formdata``: what was posted (pass ``request.form``; None reads nothing). ``data``: the
     values to show, e.g. from ``form_data_from_answers``. ``require=False`` accepts a
     half-filled form (saving to come back later); wrong values are refused either way.
-    ``base``: a FlaskForm subclass with extra fields (an anonymity box, buttons).
+    ``base``: a Form subclass with extra fields (an anonymity box, buttons).
     """
     fields = {field_name(q): _make_field(q, require) for q in round_.questions}
     form_class = type("AnswerForm", (base,), fields)
@@ -119,10 +121,10 @@ def _to_choices(question: Question, value: Any) -> list[int]:
     values = value if isinstance(value, list | tuple) else [value]
     if question.kind is QuestionKind.yes_no:
         return [1 if v == YES else 0 for v in values if v in (YES, NO)]
-    return sorted({int(v) for v in values if str(v).isdigit()})
+    return sorted({n for v in values if (n := optional_number(v, low=0)) is not None})
 
 
-def answers_from_form(round_: Round, form: FlaskForm) -> list[AnswerValue]:
+def answers_from_form(round_: Round, form: Form) -> list[AnswerValue]:
     """The values of a validated form, one per Answer row to store; empty answers left out."""
     values: list[AnswerValue] = []
     for question in round_.questions:

@@ -21,7 +21,6 @@ from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
@@ -30,6 +29,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, Verdict, check
 from ideation.core.audit import record_event
 from ideation.core.i18n import current_language
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
 from ideation.extensions import db
 from ideation.prototypes import services as prototype_services

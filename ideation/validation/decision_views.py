@@ -7,9 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Field, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -17,8 +15,11 @@ from wtforms.validators import Length, Optional
 
 from ideation.challenges.phases import PhaseClosed
 from ideation.core.cache import cached
+from ideation.core.forms import Form
 from ideation.core.i18n import current_language
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
+from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attach_message
 from ideation.extensions import db
 from ideation.prototypes import services as prototype_services
@@ -61,7 +62,7 @@ def visible_decisions(prototype: Prototype) -> list[Decision]:
 # --- the form ----------------------------------------------------------------------------------
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Outcome and rationale; ``decision_form`` adds two fields for every concern."""
 
     outcome = RadioField(_l("What do you decide?"), validate_choice=False)
@@ -88,19 +89,19 @@ def _field_name(key: str) -> str:
 def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
     """The decision form with a disposition and a "how / why" box for each concern."""
 
-    class Form(DecisionForm):
+    class ConcernsForm(DecisionForm):
         pass
 
     for number, concern in enumerate(concerns, 1):
         name = _field_name(concern.key)
-        setattr(Form, f"{name}_disposition", RadioField(
+        setattr(ConcernsForm, f"{name}_disposition", RadioField(
             _("What do you do with concern %(num)s?", num=number), validate_choice=False,
             choices=[SelectChoice(d.value, str(label)) for d, label in
                      DISPOSITION_LABELS.items()]))
-        setattr(Form, f"{name}_answer", TextAreaField(
+        setattr(ConcernsForm, f"{name}_answer", TextAreaField(
             _("How / why (concern %(num)s)", num=number),
             validators=[Optional(), Length(max=decisions.MAX_ANSWER)]))
-    form = Form(**kwargs)
+    form = ConcernsForm(**kwargs)
     form.outcome.choices = [SelectChoice(o.value, f"{label}: {OUTCOME_EXPLANATIONS[o]}")
                             for o, label in OUTCOME_LABELS.items()]
     return form
@@ -137,7 +138,7 @@ def minority_answers(slug: str, round_id: int, key: str) -> str:
     concern = report.concern(key)
     if concern is None:
         abort(404)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template(
         "validation/minority_answers.html", challenge=round_.challenge, round=round_,
         report=report, concern=concern, number=report.concerns.index(concern) + 1,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ideation.ideas.forms import optional_int
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
+from ideation.core.routing import optional_database_id
 from ideation.validation.models import Question, QuestionKind, RoundState
 
 KIND_LABELS = {
@@ -40,7 +40,7 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     title = StringField(_l("Title"), validators=[Length(max=160)],
                         description=_l("For example: Test of the digital counter, version 2."))
     intro = TextAreaField(_l("Introduction for stakeholders (optional)"),
@@ -62,14 +62,14 @@ class RoundForm(FlaskForm):
 
 
 class NewRoundForm(RoundForm):
-    version = SelectField(_l("Version to test"), coerce=optional_int, validate_choice=False)
+    version = SelectField(_l("Version to test"), coerce=optional_database_id, validate_choice=False)
     copy_from = SelectField(_l("Copy the form of an earlier round (optional)"),
-                            coerce=optional_int, validate_choice=False,
+                            coerce=optional_database_id, validate_choice=False,
                             description=_l("Copies its questions. The groups are the ones "
                                            "above."))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     kind = SelectField(_l("Type of question"), choices=[
         SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()])
     text = StringField(_l("Question"), validators=[Length(max=500)])
@@ -101,8 +101,9 @@ class QuestionForm(FlaskForm):
                    high_label=question.high_label)
 
 
-class CopyQuestionsForm(FlaskForm):
-    source = SelectField(_l("Copy the questions of"), coerce=optional_int, validate_choice=False,
-                         validators=[DataRequired(message=_l("Choose a round to copy from."))])
+class CopyQuestionsForm(Form):
+    source = SelectField(_l("Copy the questions of"), coerce=optional_database_id,
+                         validate_choice=False, validators=[
+                             DataRequired(message=_l("Choose a round to copy from."))])
     confirm = BooleanField(_l("Yes, replace all questions of this form"), validators=[
         DataRequired(message=_l("Tick the box to confirm that all questions are replaced."))])

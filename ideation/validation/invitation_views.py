@@ -19,10 +19,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
@@ -30,9 +28,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.challenges.phases import Action, PhaseClosed, check
-from ideation.core.forms import EmptyForm
+from ideation.core.forms import EmptyForm, Form
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
+from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted
 from ideation.extensions import db, limiter
@@ -61,14 +61,14 @@ image_limit = limiter.shared_limit(lambda: current_app.config["IDEATION_TOKEN_RA
 # --- forms -----------------------------------------------------------------------------------
 
 
-class InviteOneForm(FlaskForm):
+class InviteOneForm(Form):
     email = EmailField(_l("E-mail address"), validators=[
         DataRequired(message=_l("Enter an e-mail address.")), Length(max=254)])
     group = SelectField(_l("Group"), validate_choice=False)
     name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=100)])
 
 
-class InviteListForm(FlaskForm):
+class InviteListForm(Form):
     addresses = TextAreaField(
         _l("Addresses"),
         description=_l("One address a line, then a comma or semicolon and the group. "
@@ -77,7 +77,7 @@ class InviteListForm(FlaskForm):
                     Length(max=200_000)])
 
 
-class InviteCsvForm(FlaskForm):
+class InviteCsvForm(Form):
     csv_file = FileField(
         _l("CSV file"),
         description=_l("A first line with the columns email, group and (optional) name. "
@@ -86,7 +86,7 @@ class InviteCsvForm(FlaskForm):
         render_kw={"accept": ".csv,text/csv"})
 
 
-class AnswerExtras(FlaskForm):
+class AnswerExtras(Form):
     """What the answering page adds to the questions of the round."""
 
     is_anonymous = BooleanField(
@@ -125,7 +125,7 @@ def _render_invitations(round_: Round, status: int = 200, *, one: InviteOneForm 
     one.group.choices = _group_choices(round_)
     if not round_.groups:
         del one.group
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     return render_template(
         "validation/invitations.html", challenge=round_.challenge, round=round_, one=one,
         pasted=pasted or InviteListForm(formdata=None), upload=upload or InviteCsvForm(
@@ -342,7 +342,7 @@ def _answer_page(invitation: Invitation, here: str, *,
                            response=invitation.response), status
 
 
-def _store_answers(invitation: Invitation, form: FlaskForm, submit: bool) -> str | None:
+def _store_answers(invitation: Invitation, form: Form, submit: bool) -> str | None:
     """Save or send and commit; the reason when it is refused. A double click that made the
     first response at the same moment is retried once, so it updates that one."""
     anonymous = bool(form.is_anonymous.data) if "is_anonymous" in form else False

@@ -65,18 +65,20 @@ SCALE_FOR = frozenset({4, 5})
 
 #: A group differs clearly on a scale question when its average is at least this far from
 #: the average of everyone else: 1.5 points is the gap between "neutral" and "rather for".
-GROUP_MEAN_GAP = 1.5
+#: Every threshold is a Fraction and every average and share it is compared with is exact:
+#: in floating point 0.6 - 0.4 < 0.2, and a group exactly 20 points apart went unnamed.
+GROUP_MEAN_GAP = Fraction(3, 2)
 
 #: A group differs clearly on a yes/no or choice question when its most given answer is not
 #: the rest's, or when the share choosing some answer differs by at least this much (0.40 is
 #: 40 percentage points: e.g. 90 % of the rest say yes against 50 % of the group).
-GROUP_SHARE_GAP = 0.40
+GROUP_SHARE_GAP = Fraction(40, 100)
 
 #: ... but a different most given answer only counts when the shares are at least this far
 #: apart. Without it, on a question the rest answers about half yes and half no, every group
 #: of odd size "differs" (9 of 17 say yes against 21 of 43: a gap of 4 points), and the
 #: decision would have to answer noise. Set to 0 for the plain rule.
-GROUP_FLIP_GAP = 0.20
+GROUP_FLIP_GAP = Fraction(20, 100)
 
 #: Groups with fewer people are still reported, but the summary says to read them with care:
 #: one person moves a group of 3 by a third.
@@ -443,20 +445,21 @@ def _difference(question: Question, answers: dict[int, list[int]],
 
 def _mean_difference(question: Question, inside: list[list[int]],
                      outside: list[list[int]]) -> Difference | None:
-    group = sum(v[0] for v in inside) / len(inside)
-    rest = sum(v[0] for v in outside) / len(outside)
+    group = Fraction(sum(v[0] for v in inside), len(inside))
+    rest = Fraction(sum(v[0] for v in outside), len(outside))
     if abs(group - rest) < GROUP_MEAN_GAP:
         return None
-    detail = _("average %(group)s, the rest %(rest)s", group=format_decimal(group, "0.0"),
-               rest=format_decimal(rest, "0.0"))
-    return Difference(question.id, question.text, "mean", None, group, rest, detail)
+    detail = _("average %(group)s, the rest %(rest)s", group=format_decimal(float(group), "0.0"),
+               rest=format_decimal(float(rest), "0.0"))
+    return Difference(question.id, question.text, "mean", None, float(group), float(rest),
+                      detail)
 
 
 def _share_difference(question: Question, inside: list[list[int]],
                       outside: list[list[int]]) -> Difference | None:
     options = [1, 0] if question.kind is QuestionKind.yes_no else range(len(question.options))
-    group = {o: sum(o in v for v in inside) / len(inside) for o in options}
-    rest = {o: sum(o in v for v in outside) / len(outside) for o in options}
+    group = {o: Fraction(sum(o in v for v in inside), len(inside)) for o in options}
+    rest = {o: Fraction(sum(o in v for v in outside), len(outside)) for o in options}
     flipped = _flipped(question, group, rest)
     gap = {o: abs(group[o] - rest[o]) for o in options}
     widest = max(options, key=lambda o: gap[o], default=None)
@@ -466,13 +469,14 @@ def _share_difference(question: Question, inside: list[list[int]],
         return None
     name = _option(question, widest)
     detail = _("“%(option)s”: %(group)s of the group, %(rest)s of the rest",
-               option=name, group=format_percent(group[widest]),
-               rest=format_percent(rest[widest]))
-    return Difference(question.id, question.text, "share", name, group[widest], rest[widest],
-                      detail)
+               option=name, group=format_percent(float(group[widest])),
+               rest=format_percent(float(rest[widest])))
+    return Difference(question.id, question.text, "share", name, float(group[widest]),
+                      float(rest[widest]), detail)
 
 
-def _flipped(question: Question, group: dict[int, float], rest: dict[int, float]) -> list[int]:
+def _flipped(question: Question, group: dict[int, Fraction],
+             rest: dict[int, Fraction]) -> list[int]:
     """The answers on which the group's majority is not the rest's majority."""
     if question.kind is QuestionKind.multiple_choice:
         # Each option is its own ticked-or-not question: does the group mostly tick it
@@ -485,12 +489,13 @@ def _flipped(question: Question, group: dict[int, float], rest: dict[int, float]
     return [top_group, top_rest]
 
 
-def _side(share: float) -> bool | None:
+def _side(share: Fraction) -> bool | None:
     """Ticked by most (True), by few (False) or by exactly half (None: no majority)."""
-    return None if share == 0.5 else share > 0.5
+    half = Fraction(1, 2)
+    return None if share == half else share > half
 
 
-def _top(shares: dict[int, float]) -> int | None:
+def _top(shares: dict[int, Fraction]) -> int | None:
     """The one most given answer, or None when two answers tie for most."""
     ranked = sorted(shares.values(), reverse=True)
     if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):

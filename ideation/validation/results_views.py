@@ -11,16 +11,16 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
+from ideation.core.forms import Form
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
+from ideation.core.routing import optional_database_id, page_arg
 from ideation.extensions import db
-from ideation.ideas.forms import optional_int
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation import results, services
 from ideation.validation.forms import STATE_LABELS
@@ -31,13 +31,13 @@ from ideation.validation.views import bp
 MAX_PAGE = 10_000
 
 
-class GroupFilterForm(FlaskForm):
+class GroupFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
 
     class Meta:
         csrf = False
 
-    group = SelectField(_l("Stakeholder group"), coerce=optional_int, validate_choice=False)
+    group = SelectField(_l("Stakeholder group"), coerce=optional_database_id, validate_choice=False)
 
 
 class AnswerSearchForm(GroupFilterForm):
@@ -45,12 +45,12 @@ class AnswerSearchForm(GroupFilterForm):
                     render_kw={"autocomplete": "off"})
 
 
-class CompareForm(FlaskForm):
+class CompareForm(Form):
     class Meta:
         csrf = False
 
-    a = SelectField(_l("Round A"), coerce=optional_int, validate_choice=False)
-    b = SelectField(_l("Round B"), coerce=optional_int, validate_choice=False)
+    a = SelectField(_l("Round A"), coerce=optional_database_id, validate_choice=False)
+    b = SelectField(_l("Round B"), coerce=optional_database_id, validate_choice=False)
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def _links(challenge: Challenge, round_: Round) -> dict[str, str]:
 
 
 def _page_number() -> int:
-    return max(1, min(request.args.get("page", 1, type=int), MAX_PAGE))
+    return page_arg(last=MAX_PAGE)
 
 
 # --- results ----------------------------------------------------------------------------------

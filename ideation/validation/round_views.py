@@ -17,6 +17,7 @@ from ideation.challenges.phases import Action, check, today
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.permissions import acting_user
+from ideation.core.routing import id_arg
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.prototypes.models import Prototype, PrototypeImage
 from ideation.prototypes.services import get_prototype
@@ -40,7 +41,7 @@ _attempt = partial(attempt, errors=services.RoundError)
 _submit = partial(submit, errors=services.RoundError)
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"ROUND_STATE_LABELS": STATE_LABELS, "QUESTION_KIND_LABELS": KIND_LABELS,
             "effective_round_state": services.effective_state}
@@ -227,7 +228,7 @@ def _render_builder(round_: Round, status: int = 200, *, add_form: QuestionForm 
                     edit_form: QuestionForm | None = None, editing: Question | None = None,
                     copy_form: CopyQuestionsForm | None = None) -> tuple[str, int]:
     if editing is None and edit_form is None:
-        editing = services.get_question(round_, request.args.get("edit", 0, type=int))
+        editing = services.get_question(round_, id_arg("edit"))
     if editing is not None and edit_form is None:
         edit_form = QuestionForm.of(editing, EDIT_PREFIX)
     verdict = check(round_.challenge, Action.run_validation)

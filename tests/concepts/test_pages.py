@@ -19,6 +19,7 @@ from ideation.prototypes.models import Prototype, PrototypeKind, PrototypeVersio
 from tests import factories
 from tests.concepts.conftest import add_ideas, make_cluster, make_concept
 from tests.ideas.conftest import quick_user
+from tests.xss import PAYLOADS, injected
 
 
 @pytest.fixture
@@ -449,3 +450,17 @@ def test_moving_a_criterion_up_on_the_page(english, challenge, core):
     db.session.expire_all()
     assert [c.name for c in scoring.criteria_of(challenge)][:2] == [
         "Haalbaarheid", "Impact voor de eindgebruiker"]
+
+
+def test_a_criterion_name_is_text_on_every_page_never_markup(english, challenge, core,
+                                                            shortlisted):
+    concept = make_concept(core, challenge, [shortlisted])
+    services.add_criterion(core, challenge, PAYLOADS[1][:80])
+    db.session.commit()
+    english.login(core)
+
+    for url in (f"/c/{challenge.slug}/concepts/{concept.id}/manage",
+                f"/c/{challenge.slug}/concepts", f"/c/{challenge.slug}/concepts/criteria"):
+        page = english.get(url)
+        assert page.status_code == 200, url
+        assert injected(page.get_data(as_text=True)) == [], url

@@ -329,3 +329,20 @@ def test_the_moderation_link_opens_the_list_that_has_something_waiting(
 
     add_reports(idea, [quick_user(name="Melder")], "Reclame")
     assert _tab_the_moderation_link_opens(english, challenge) == "reported"  # reports first
+
+
+def test_the_queue_shows_an_anonymous_idea_with_its_author_to_core_team_and_admin(
+    english, challenge, author, core
+):
+    premoderate(challenge, core)
+    make_idea(author, challenge, title="Stil idee", is_anonymous=True)
+    admin = quick_user("admin", name="Ada Beheer")
+
+    for person in (core, admin):
+        english.login(person)
+        response = english.get(f"/c/{challenge.slug}/moderation")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Stil idee" in page and "Anonymous" in page
+        assert "only you and the core team see: Anna Auteur" in page
+        english.logout()

@@ -163,6 +163,16 @@ def test_a_too_long_short_text_is_refused(english_request, open_round):
     assert posted(open_round, [*FULL[:-2], (K.short_text, "x" * 300)]).errors == {}
 
 
+def test_a_too_long_answer_to_a_question_with_a_percent_sign_is_refused_in_plain_words(
+        english_request, open_round):
+    # WTForms %-formats the message; "%3C" in the question used to be a 500 (found by fuzzing).
+    question_of(open_round, K.short_text).text = "Kost het 50%? Of %3Cmeer%3E?"
+    form = posted(open_round, [*FULL[:-2], (K.short_text, "x" * 301)])
+    assert field(form, open_round, K.short_text).errors == [
+        "Your answer to “Kost het 50%? Of %3Cmeer%3E?” is too long: use at most 300 "
+        "characters."]
+
+
 def test_a_too_long_long_text_is_refused(english_request, open_round):
     form = posted(open_round, [*FULL[:-1], (K.long_text, "x" * 5001)])
     assert list(form.errors) == [field_name(question_of(open_round, K.long_text))]

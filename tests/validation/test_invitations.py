@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ideation.challenges import services as challenge_services
 from ideation.challenges.models import Language, PhaseKind
+from ideation.core import mail as mail_service
 from ideation.core.db import utcnow
 from ideation.core.models import AuditEvent, OutgoingMail
 from ideation.extensions import db
@@ -109,6 +110,40 @@ def test_the_invitation_mail_has_a_working_absolute_link_and_needs_no_account(
     page = client.get(found.group(2))
     assert page.status_code == 200
     assert "Hoe duidelijk is het loket?" in page.get_data(as_text=True)
+
+
+def _stored_text() -> str:
+    """Every text value in every table of the database, as one string."""
+    values = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table)):
+            values.extend(str(value) for value in row if value is not None)
+    return "\n".join(values)
+
+
+def test_once_sent_no_working_link_is_left_in_any_table(app, client, core, open_round):
+    """A copy of the database must not open anyone's answer form (README: "only its hash is
+    stored"). The outbox keeps a message's body only until it is sent."""
+    with app.test_request_context():
+        invitations.invite_stakeholders(core, open_round, [
+            Line(1, "anna@example.org", "Ouders"), Line(2, "bert@example.org", "Gemeente")])
+        db.session.commit()
+    [invitation, other] = stored(open_round)
+    tokens = [invitations.token_for(i) for i in (invitation, other)]
+    assert all(token in _stored_text() for token in tokens)  # queued, not yet sent
+
+    report = mail_service.deliver_pending()
+
+    assert report.sent == 2
+    db.session.expire_all()
+    text = _stored_text()
+    assert [token for token in tokens if token in text] == []
+    assert [m.body_text for m in mails_to("anna@example.org")] == [""]
+    # The link still works: it was delivered (to the outbox folder here), not stored.
+    [eml] = [p for p in mail_service.outbox_folder().iterdir()
+             if "anna@example.org" in p.read_text()]
+    link = re.search(r"/r/\d+/[A-Za-z0-9_-]{43}", eml.read_text()).group(0)
+    assert client.get(link).status_code == 200
 
 
 @pytest.mark.parametrize(("language", "reader"), [(Language.en, "nl"), (Language.nl, "en")])

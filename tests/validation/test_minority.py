@@ -314,3 +314,49 @@ def test_report_needs_the_same_number_of_queries_for_two_or_twelve_groups(protot
 
 def test_open_round_report_is_a_preview_that_is_not_final(open_round):
     assert minority_report(open_round).is_final is False
+
+
+# --- thresholds compared exactly ---------------------------------------------------------------
+# Each case lies exactly on a threshold, where floating point says "just under" (0.6 - 0.4 <
+# 0.2, 0.95 - 0.55 < 0.4, 19/6 - 5/3 < 1.5): the documented rule ("at least") names them.
+
+
+def test_groups_exactly_twenty_points_apart_with_other_majorities_are_both_named(prototype):
+    # The numbers: "groep A" 2 of 5 yes, "groep B" 6 of 10 yes.
+    people = ([("groep A", {USE: True})] * 2 + [("groep A", {USE: False})] * 3
+              + [("groep B", {USE: True})] * 6 + [("groep B", {USE: False})] * 4)
+    question = {"kind": QuestionKind.yes_no, "text": USE}
+
+    report = minority_report(answered_round(prototype, [question], people))
+
+    groups = [c for c in report.concerns if c.kind == "group"]
+    assert [("groep A" in c.label, "groep B" in c.label) for c in groups] == [
+        (True, False), (False, True)]
+    [a_difference] = next(c for c in report.concerns if "groep A" in c.label).differences
+    assert {a_difference.group_value, a_difference.rest_value} == {0.4, 0.6}
+
+
+def test_a_group_exactly_forty_points_apart_with_the_same_majority_is_named(prototype):
+    # Everyone ticks "Telefoon"; "Online" is ticked by 19 of 20 parents and 11 of 20 lawyers.
+    contact = "Hoe wil je contact?"
+    question = {"kind": QuestionKind.multiple_choice, "text": contact,
+                "options": ["Online", "Telefoon"]}
+    people = ([("Ouders", {contact: [0, 1]})] * 19 + [("Ouders", {contact: [1]})] * 1
+              + [("Advocaten", {contact: [0, 1]})] * 11 + [("Advocaten", {contact: [1]})] * 9)
+
+    report = minority_report(answered_round(prototype, [question], people))
+
+    groups = [c for c in report.concerns if c.kind == "group"]
+    assert len(groups) == 2 and "Advocaten" in groups[0].label and "Ouders" in groups[1].label
+    assert [d.option for g in groups for d in g.differences] == ["Online", "Online"]
+
+
+def test_a_group_average_exactly_one_and_a_half_points_away_is_named(prototype):
+    question = {"kind": QuestionKind.scale, "text": CLEAR}
+    people = ([("Kinderen", {CLEAR: score}) for score in (1, 2, 2)]  # average 5/3
+              + [("Ouders", {CLEAR: score}) for score in (3, 3, 3, 3, 3, 4)])  # average 19/6
+
+    report = minority_report(answered_round(prototype, [question], people))
+
+    children = next(c for c in report.concerns if c.kind == "group" and "Kinderen" in c.label)
+    assert children.differences[0].measure == "mean"

@@ -122,13 +122,20 @@ def test_the_link_page_sends_no_referrer_and_is_never_cached(client, open_round,
 
 # A random token of the real shape, fixed so that parallel test workers collect the same tests.
 @pytest.mark.parametrize("token", [
-    "guess", "a" * 43, "52ml6KIkL3BFEtePjLh2MrQVuKTvBdvdMRq_Qr7LFr4", "' OR 1=1 --", "%00" * 20,
-    "é" * 43])
+    "guess", "a" * 43, "52ml6KIkL3BFEtePjLh2MrQVuKTvBdvdMRq_Qr7LFr4", "' OR 1=1 --", "é" * 43])
 def test_a_guessed_token_gets_a_friendly_404(english, open_round, invited, token):
     response = english.get(link(open_round, token))
 
     assert response.status_code == 404
     assert "This link does not work" in response.get_data(as_text=True)
+
+
+def test_a_token_of_nul_characters_is_refused(english, open_round, invited):
+    # Every NUL in a request is a 400 (ideation.core.security.refuse_nul_characters).
+    response = english.get(link(open_round, "%00" * 20))
+
+    assert response.status_code == 400
+    assert "Hoe duidelijk" not in response.get_data(as_text=True)
 
 
 def test_a_path_instead_of_a_token_is_not_found(client, open_round):
