@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
             "shows"),
     Setting("TOKEN_RATE_LIMIT", "IDEATION_TOKEN_RATE_LIMIT", str,
             "requests to personal stakeholder links allowed per address"),
+    Setting("ACCESSIBILITY_CONTACT", "IDEATION_ACCESSIBILITY_CONTACT", str,
+            "e-mail address for accessibility questions, shown in the accessibility statement"),
 )
 
 SUPPORTED_LANGUAGES = ("nl", "en")
@@ -118,6 +120,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MAIL_PASSWORD": "",
         "IDEATION_MAIL_FROM": "Ideation <noreply@localhost>",
         "IDEATION_MAIL_TIMEOUT": 20,
+        "IDEATION_ACCESSIBILITY_CONTACT": "",
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,

@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "core.healthz",
     "core.readyz",
     "core.switch_language",
+    "core.accessibility",  # the accessibility statement
     "accounts.register",
     "accounts.login",
     "challenges.index",

@@ -75,10 +75,12 @@ PhaseDatesForm = _phase_form_class()
 
 
 class ThemeForm(FlaskForm):
-    name = StringField(_l("Theme"),
+    # Own ids: the set-up page also shows the challenge's "description" (ids must be unique).
+    name = StringField(_l("Theme"), id="theme-name",
                        validators=[DataRequired(message=_l("Give the theme a name.")),
                                    Length(max=100)])
-    description = StringField(_l("Short explanation"), validators=[Optional(), Length(max=500)])
+    description = StringField(_l("Short explanation"), id="theme-description",
+                              validators=[Optional(), Length(max=500)])
 
 
 class MemberForm(FlaskForm):
