@@ -6,28 +6,44 @@ tests pin the behaviour axe cannot see."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
 
 from tests.factories import make_challenge
 
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
 
 class Page(HTMLParser):
-    """The title, every element's attributes in order, and the text of the page."""
+    """The title and every element's attributes in order; ``_lang`` is the language an element
+    is in (its own ``lang`` or the nearest one around it)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.title = ""
         self._in_title = False
+        self._langs: list[tuple[str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, dict(attrs)))
+        values = dict(attrs)
+        inherited = self._langs[-1][1] if self._langs else None
+        values["_lang"] = values.get("lang") or inherited
+        self.elements.append((tag, values))
+        if tag not in VOID:
+            self._langs.append((tag, values["_lang"]))
         self._in_title = tag == "title"
 
     def handle_endtag(self, tag: str) -> None:
         self._in_title = False
+        # Pop up to the matching element (HTML lets some end tags be left out).
+        for index in range(len(self._langs) - 1, -1, -1):
+            if self._langs[index][0] == tag:
+                del self._langs[index:]
+                break
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -149,3 +165,44 @@ def test_no_template_gives_the_csrf_token_an_id():
     offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
                  if ".csrf_token }}" in path.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_in_english_dutch_content_is_marked_and_english_headings_stay_out_of_it(client, app):
+    challenge = make_challenge(slug="open-vraag")
+    client.set_cookie("lang", "en")
+    page = parse(client.get(f"/c/{challenge.slug}"))
+
+    assert page.find("h1", lang="nl") and page.find("p", class_="question", lang="nl")
+    about = page.find("h2", id="about-heading")[0]
+    assert about["_lang"] == "en"  # the heading is ours; the description below it is theirs
+    headings = [values for tag, values in page.elements if tag in ("h1", "h2", "h3")]
+    assert [h["id"] for h in headings if h["_lang"] == "nl" and h.get("id")] == []
+
+
+def test_time_elements_give_their_moment_to_the_second(client, app):
+    from tests.ideas.conftest import make_idea, quick_user
+
+    challenge = make_challenge(slug="open-vraag")
+    idea = make_idea(quick_user(), challenge)
+    page = parse(client.get(f"/c/{challenge.slug}/ideas/{idea.id}"))
+
+    moments = [values["datetime"] for values in page.find("time")]
+    assert moments
+    for moment in moments:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", moment), moment
+
+
+def test_gallery_cards_have_a_description_line_and_the_filters_fold_until_used(client, app):
+    from tests.ideas.conftest import make_idea, quick_user
+
+    challenge = make_challenge(slug="open-vraag")
+    make_idea(quick_user(), challenge, description="Een loket waar ouders alles vinden.")
+    page = parse(client.get(f"/c/{challenge.slug}/ideas"))
+    assert page.find("p", class_="idea-summary", lang="nl")
+    assert "open" not in page.find("details", class_="filter-more")[0]
+
+    theme = challenge.themes[0].id
+    filtered = parse(client.get(f"/c/{challenge.slug}/ideas?theme={theme}"))
+    assert "open" in filtered.find("details", class_="filter-more")[0]
+    options = filtered.find("option", value=str(theme))
+    assert options[0]["lang"] == "nl"

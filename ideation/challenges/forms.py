@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FileField,
     FormField,
     RadioField,
     StringField,
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ideation.accounts.models import MembershipRole
 from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import PHASE_LABELS
+from ideation.ideas.forms import ACCEPTED_PHOTOS
 
 LANGUAGE_CHOICES = [SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))]
 
@@ -98,3 +100,15 @@ class MemberForm(FlaskForm):
         default=MembershipRole.stakeholder.value,
         validators=[DataRequired(message=_l("Choose a role."))],
     )
+
+
+class CardImageForm(FlaskForm):
+    """The picture on the challenge's card on the start page. The service checks the rules
+    (a file or an earlier picture, a text alternative), so the form keeps what was typed."""
+
+    image = FileField(_l("Picture"), render_kw={"accept": ACCEPTED_PHOTOS},
+                      description=_l("JPEG, PNG, WebP or HEIC. We remove location data and "
+                                     "other hidden information."))
+    image_alt = StringField(
+        _l("What does the picture show?"), validators=[Length(max=300)],
+        description=_l("A few words for people who cannot see the picture. Required."))

@@ -17,6 +17,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ideation.core.i18n import content_choice
+
 ACCEPTED_PHOTOS = "image/jpeg,image/png,image/webp,image/heic"
 
 
@@ -45,7 +47,7 @@ class IdeaEditForm(FlaskForm):
 
     def set_themes(self, themes: list) -> None:
         self.theme_id.choices = [SelectChoice("", _l("No theme / I do not know"))] + [
-            SelectChoice(theme.id, theme.name) for theme in themes
+            content_choice(theme.id, theme.name, theme.challenge) for theme in themes
         ]
 
 

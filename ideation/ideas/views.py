@@ -32,7 +32,7 @@ from ideation.challenges.views import get_challenge
 from ideation.core import cache
 from ideation.core.cache import cached_html
 from ideation.core.forms import EmptyForm
-from ideation.core.i18n import current_language
+from ideation.core.i18n import content_choice, current_language
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.security import per_user, public
 from ideation.core.viewhelpers import attach_error
@@ -145,7 +145,7 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
     manages = can_manage(current_user, challenge)
     form = GalleryFilterForm(request.args)
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
-        SelectChoice(t.id, t.name) for t in challenge.themes
+        content_choice(t.id, t.name, challenge) for t in challenge.themes
     ]
     form.status.choices = [SelectChoice("", _("All except withdrawn"))] + [
         SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()

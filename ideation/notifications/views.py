@@ -52,6 +52,7 @@ def index() -> str:
     page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
     page = services.notifications_of(acting_user(), page_number)
     return render_template("notifications/index.html", page=page, describe=services.describe,
+                           languages=services.challenge_languages(page.items),
                            form=EmptyForm(), unread=_unread_count())
 
 

@@ -20,7 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -47,10 +49,9 @@ DEFAULT_GROUPS: dict[Language, tuple[str, ...]] = {
     Language.nl: ("Ouders", "Advocaten", "Mediators", "Gemeente", "Kinderrechtenorganisaties"),
     Language.en: ("Parents", "Lawyers", "Mediators", "Municipality", "Children's advocates"),
 }
-OBJECTION_QUESTION: dict[Language, str] = {
-    Language.nl: "Wat zou ervoor zorgen dat je nee zegt tegen dit prototype?",
-    Language.en: "What would make you say no to this prototype?",
-}
+# The last question of every new form. Stored in the challenge's language, like the questions
+# the team writes; the text itself comes from the catalogue.
+OBJECTION_QUESTION = _l("What would make you say no to this prototype?")
 CHOICE_KINDS = (QuestionKind.single_choice, QuestionKind.multiple_choice)
 MAX_OPTIONS = 20
 MAX_GROUPS = 30
@@ -86,7 +87,8 @@ def default_group_names(challenge: Challenge) -> list[str]:
 
 
 def objection_text(challenge: Challenge) -> str:
-    return OBJECTION_QUESTION.get(challenge.language, OBJECTION_QUESTION[Language.nl])
+    with force_locale(challenge.language.value):
+        return str(OBJECTION_QUESTION)
 
 
 def has_answers(round_: Round) -> bool:
