@@ -1,20 +1,24 @@
 """Fixtures: an app per test on a fresh database, a client that carries CSRF tokens, factories.
 
-The database is a temporary SQLite file, or a fresh PostgreSQL schema per test when
-IDEATION_TEST_DATABASE_URL is set (the CI runs the suite both ways).
+The tables are created once per run: each test gets a copy of a template SQLite file, or, when
+IDEATION_TEST_DATABASE_URL is set, a PostgreSQL schema of the run that is emptied after every
+test (the CI runs the suite both ways).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask, g, request_started, request_tearing_down
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 
 from ideation import create_app
 from ideation.extensions import db
@@ -25,30 +29,114 @@ CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                           r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[dict]:
-    """Engine settings for one test's private database."""
-    if not TEST_DATABASE_URL:
-        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"}
-        return
+# The deliberately slow scrypt of production costs 0.2-0.4 s a user; the same algorithm at a
+# cost of 256 takes a millisecond (config.validate refuses it outside tests).
+TEST_PASSWORD_HASH_METHOD = "scrypt:256:8:1"
+
+
+def _plain_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _postgres_settings(schema: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "connect_args": {"options": f"-csearch_path={schema}"},
+            "pool_pre_ping": True,
+        },
+        "TEST_SCHEMA": schema,
+    }
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    plain_url = TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain_url, autocommit=True) as conn:
+    with psycopg.connect(_plain_url(TEST_DATABASE_URL), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield {
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "connect_args": {"options": f"-csearch_path={schema}"},
-                "pool_pre_ping": True,
-            },
-            "TEST_SCHEMA": schema,
-        }
+        yield schema
     finally:
-        with psycopg.connect(plain_url, autocommit=True) as conn:
+        with psycopg.connect(_plain_url(TEST_DATABASE_URL), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _create_schema(settings: dict, tmp_path: Path) -> None:
+    app = make_test_app(settings, tmp_path)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The tables, created once per test run: creating 31 tables costs 0.2-2 s (an fsync per
+    table on SQLite), far more than most tests. SQLite tests get a copy of this file;
+    PostgreSQL tests share this schema and find it emptied after each test."""
+    folder = tmp_path_factory.mktemp("schema")
+    if not TEST_DATABASE_URL:
+        settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'template.db'}"}
+        _create_schema(settings, folder)
+        yield {"sqlite_file": folder / "template.db"}
+        return
+    with _postgres_schema() as schema:
+        _create_schema(_postgres_settings(schema), folder)
+        yield _postgres_settings(schema)
+
+
+def _empty_postgres_tables(settings: dict) -> None:
+    import psycopg
+
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    options = settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    with psycopg.connect(_plain_url(TEST_DATABASE_URL), options=options,
+                         autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def database(schema_template: dict, tmp_path: Path) -> Iterator[dict]:
+    """Engine settings for one test's database, its tables in place and empty."""
+    if not TEST_DATABASE_URL:
+        path = tmp_path / "test.db"
+        shutil.copyfile(schema_template["sqlite_file"], path)
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+        return
+    try:
+        yield {key: value for key, value in schema_template.items()}
+    finally:
+        _empty_postgres_tables(schema_template)
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[dict]:
+    """Engine settings for a database without any table (for the migration tests)."""
+    if not TEST_DATABASE_URL:
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"}
+        return
+    with _postgres_schema() as schema:
+        yield _postgres_settings(schema)
+
+
+class _TemplateCodeCache(BytecodeCache):
+    """Compiled templates kept for the whole run: every test builds its own app, and without
+    this each app parses and compiles every template it renders again. Jinja checks the
+    template's source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _TemplateCodeCache()
 
 
 def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
@@ -56,10 +144,13 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         **database,
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    return app
 
 
 def _clear_request_globals(sender: Flask, **extra: object) -> None:
@@ -83,7 +174,6 @@ def app(database: dict, tmp_path: Path) -> Iterator[Flask]:
     request_started.connect(_clear_request_globals, app)
     request_tearing_down.connect(_discard_uncommitted, app)
     with app.app_context():
-        db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
