@@ -171,6 +171,14 @@ def test_every_page_a_visitor_and_the_core_team_click_to_passes_axe_at_320_and_1
     page.go_back()
     page.go_back()
     visit("Board", exact=True)
+    # The second tab stop skips the toolbar: the first idea is the third (it was the 23rd).
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the ideas")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator("#board-source input[type=checkbox]").first).to_be_focused()
+    page.go_back()  # from #board-source
     page.go_back()
     visit("Samen plannen: het online ouderschapsplan")
     visit("Validation rounds", exact=True)
