@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "core.readyz",
     "core.switch_language",
     "core.accessibility",  # the accessibility statement
+    "challenges.image",  # a card's picture, only while the challenge is visible to the viewer
     "accounts.register",
     "accounts.login",
     "challenges.index",

@@ -135,8 +135,8 @@ def test_compare_page_default_skips_a_newer_draft_round(english, core, prototype
 
     html = english.get(f"/c/scheiden/prototypes/{prototype.id}/compare").get_data(as_text=True)
 
-    assert f'<option selected value="{rounds[0].id}">' in html
-    assert f'<option selected value="{rounds[1].id}">' in html
+    assert f'<option lang="nl" selected value="{rounds[0].id}">' in html
+    assert f'<option lang="nl" selected value="{rounds[1].id}">' in html
 
 
 def test_compare_page_compares_the_chosen_rounds(english, core, prototype, rounds):
