@@ -99,6 +99,8 @@ SETTINGS: tuple[Setting, ...] = (
             "and minority report are read without a warning that they are too few"),
     Setting("TOKEN_RATE_LIMIT", "IDEATION_TOKEN_RATE_LIMIT", str,
             "requests to personal stakeholder links allowed per address"),
+    Setting("ACCESSIBILITY_CONTACT", "IDEATION_ACCESSIBILITY_CONTACT", str,
+            "e-mail address for accessibility questions, shown in the accessibility statement"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
             "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
@@ -139,6 +141,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MAIL_TIMEOUT": 20,
         "IDEATION_MAIL_BACKGROUND": True,
         "IDEATION_MAIL_RETRY_SECONDS": 60.0,
+        "IDEATION_ACCESSIBILITY_CONTACT": "",
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS": 5,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",

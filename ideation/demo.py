@@ -6,14 +6,17 @@ in the instance folder (never in the repository), so every run can print how to 
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import random
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from werkzeug.datastructures import FileStorage
 
 from ideation.accounts.models import MembershipRole, User
 from ideation.accounts.services import create_user, find_user_by_email, set_membership
@@ -110,6 +113,16 @@ def _ensure_challenge() -> Challenge:
     return challenge
 
 
+def _give_card_picture(team_member: User, challenge: Challenge) -> None:
+    """The picture on the challenge's card, uploaded as the core team would."""
+    from ideation.ideas.demo_content import sketch
+
+    drawing = sketch("samen", random.Random(SLUG))  # noqa: S311 - a repeatable demo picture
+    upload = FileStorage(io.BytesIO(drawing), filename="kaart.png", content_type="image/png")
+    challenges.set_card_image(team_member, challenge, upload,
+                              "Een tekening van een gezin dat samen een route uitstippelt")
+
+
 # Later features (ideas, clusters, ...) add their demo content here.
 DEMO_EXTENSIONS: list[Callable[[Challenge, dict[str, User]], None]] = []
 
@@ -128,6 +141,8 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], None] = print) ->
             set_membership(None, challenge, users[role], MembershipRole(role))
             db.session.flush()
             db.session.refresh(users[role])
+    if challenge.image_key is None:
+        _give_card_picture(users["core_team"], challenge)
     for extend in DEMO_EXTENSIONS:
         extend(challenge, users)
     db.session.commit()

@@ -233,6 +233,8 @@ def resolve_samples(stakeholder_link: str) -> Samples:
         "workspace.show": {"collecting": url("workspace.show", **d),
                            "testing": url("workspace.show", **c),
                            "unpublished": url("workspace.show", slug=other.slug)},
+        "challenges.image": {"": url("challenges.image", **d, key=dream.image_key,
+                                     variant="thumb")},
         "challenges.remove_member": {"": url("challenges.remove_member", **c,
                                              membership_id=membership.id)},
         "challenges.remove_theme": {"": url("challenges.remove_theme", **c,

@@ -32,7 +32,7 @@ from tests.xss import MARK, PAYLOADS, payload_text
 # table -> columns people type into (directly, or through an import file).
 USER_TEXT: dict[str, tuple[str, ...]] = {
     "users": ("name",),
-    "challenges": ("title", "question", "description"),
+    "challenges": ("title", "question", "description", "image_alt"),
     "themes": ("name", "description"),
     "ideas": ("title", "description", "hidden_reason", "imported_author"),
     "idea_images": ("alt_text",),
@@ -62,6 +62,7 @@ NOT_USER_TEXT: dict[str, str] = {
     "users.password_hash": "a hash", "users.session_token": "random",
     "users.locale": "one of nl/en, chosen from a list",
     "challenges.slug": "checked against [a-z0-9-]",
+    "challenges.image_key": "random file name",
     "ideas.source": "set by the code (web/import)",
     "idea_images.storage_key": "random file name", "prototype_images.storage_key": "random",
     "invitations.email": "checked as an e-mail address",
@@ -79,8 +80,9 @@ NOT_USER_TEXT: dict[str, str] = {
 
 # Columns filled only where the demo (or ``_more_states``) set them: their being empty means
 # something (not hidden, not imported, not closed, not a text answer, not a scale question).
-ONLY_WHERE_SET = {"ideas.hidden_reason", "ideas.imported_author", "reports.resolution_note",
-                  "answers.text", "questions.low_label", "questions.high_label",
+ONLY_WHERE_SET = {"challenges.image_alt", "ideas.hidden_reason", "ideas.imported_author",
+                  "reports.resolution_note", "answers.text", "questions.low_label",
+                  "questions.high_label",
                   "prototype_versions.changes", "prototype_versions.change_reason",
                   "decision_concerns.answer"}
 

@@ -63,6 +63,7 @@ GET: dict[str, Row] = {
     "challenges.index": EVERYONE,
     "challenges.show": {"published": EVERYONE, "unpublished": OTHER_TEAM_SEES},
     "challenges.timeline": EVERYONE,
+    "challenges.image": EVERYONE,  # the picture on a published challenge's card
     "challenges.manage": {"published": TEAM, "unpublished": OTHER_TEAM},
     "challenges.audit_log": TEAM,
     "workspace.show": {"collecting": TEAM, "testing": TEAM, "unpublished": OTHER_TEAM},
@@ -123,6 +124,7 @@ GET: dict[str, Row] = {
     "validation.my_rounds": SIGNED_IN,
     "validation.answer": {"invited": INVITED},
     # the machine
+    "core.accessibility": EVERYONE,
     "core.healthz": EVERYONE,
     "core.readyz": EVERYONE,
     "static": EVERYONE,
@@ -137,6 +139,8 @@ POST: dict[str, Row] = {
     "core.switch_language": POST_ANYONE,
     "challenges.create": POST_ADMINS,
     "challenges.update_details": POST_TEAM,
+    "challenges.update_image": POST_TEAM,
+    "challenges.remove_image": POST_TEAM,
     "challenges.update_phases": POST_TEAM,
     "challenges.add_theme": POST_TEAM,
     "challenges.remove_theme": POST_TEAM,

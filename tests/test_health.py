@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from tests.conftest import make_test_app
@@ -55,3 +57,16 @@ def test_health_checks_need_no_login_and_set_no_cookies(client, app):
         response = client.get(path)
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers
+
+
+def test_pages_and_stylesheets_go_out_compressed_and_healthz_stays_plain(client):
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert b"<!doctype html>" in gzip.decompress(page.data)
+
+    style = client.get("/static/css/app.css", headers={"Accept-Encoding": "br"})
+    assert style.headers["Content-Encoding"] == "br"
+    style.close()
+
+    health = client.get("/healthz", headers={"Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in health.headers and health.json == {"status": "ok"}

@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "core.healthz",
     "core.readyz",
     "core.switch_language",
+    "core.accessibility",  # the accessibility statement
+    "challenges.image",  # a card's picture, only while the challenge is visible to the viewer
     "accounts.register",
     "accounts.login",
     "challenges.index",

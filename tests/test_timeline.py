@@ -74,7 +74,9 @@ def timeline_html(client, challenge: Challenge, page: int = 1, headers=EN) -> st
 
 def entries(html: str) -> list[str]:
     """The text of each timeline entry, tags removed."""
-    items = re.findall(r'<span class="activity-text">(.*?)</span>', html, re.S)
+    items = re.findall(
+        r'<span class="activity-text">(.*?)</span>\s*(?=<span class="activity-reason"|</li>)',
+        html, re.S)
     return [re.sub(r"<[^>]+>", "", item).strip() for item in items]
 
 
@@ -514,3 +516,20 @@ def test_old_events_keep_their_order_by_date(client, challenge, core, concept):
 
     assert texts[0] == "The concept “Eén loket” moved from realistic to prototyping."
     assert texts[-1] == "The concept “Eén loket” was published."
+
+
+def test_in_english_the_titles_in_the_sentences_are_marked_as_dutch(client, challenge, core,
+                                                                      concept):
+    publish_concept(core, concept)
+    html = timeline_html(client, challenge)
+
+    assert 'The concept “<span lang="nl">Eén loket</span>” was published.' in html
+
+
+def test_a_title_with_markup_is_shown_as_text(client, challenge, core, concept):
+    record_event(core, "concept.published", concept, challenge=challenge, public=True,
+                 details={"title": "<b>Eén</b> loket"})
+    db.session.commit()
+    html = timeline_html(client, challenge)
+
+    assert "&lt;b&gt;Eén&lt;/b&gt; loket" in html and "<b>Eén</b>" not in html

@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FileField,
     FormField,
     RadioField,
     StringField,
@@ -19,6 +20,7 @@ from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import PHASE_LABELS
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
+from ideation.ideas.forms import ACCEPTED_PHOTOS
 
 LANGUAGE_CHOICES = [SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))]
 
@@ -75,10 +77,12 @@ PhaseDatesForm = _phase_form_class()
 
 
 class ThemeForm(Form):
-    name = StringField(_l("Theme"),
+    # Own ids: the set-up page also shows the challenge's "description" (ids must be unique).
+    name = StringField(_l("Theme"), id="theme-name",
                        validators=[DataRequired(message=_l("Give the theme a name.")),
                                    Length(max=100)])
-    description = StringField(_l("Short explanation"), validators=[Optional(), Length(max=500)])
+    description = StringField(_l("Short explanation"), id="theme-description",
+                              validators=[Optional(), Length(max=500)])
 
 
 class MemberForm(Form):
@@ -96,3 +100,15 @@ class MemberForm(Form):
         default=MembershipRole.stakeholder.value,
         validators=[DataRequired(message=_l("Choose a role."))],
     )
+
+
+class CardImageForm(Form):
+    """The picture on the challenge's card on the start page. The service checks the rules
+    (a file or an earlier picture, a text alternative), so the form keeps what was typed."""
+
+    image = FileField(_l("Picture"), render_kw={"accept": ACCEPTED_PHOTOS},
+                      description=_l("JPEG, PNG, WebP or HEIC. We remove location data and "
+                                     "other hidden information."))
+    image_alt = StringField(
+        _l("What does the picture show?"), validators=[Length(max=300)],
+        description=_l("A few words for people who cannot see the picture. Required."))

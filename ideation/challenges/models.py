@@ -47,6 +47,12 @@ class Challenge(db.Model):
     is_published: Mapped[bool] = mapped_column(default=False)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The picture on the start page's card, uploaded by the core team: an ImageStore key
+    # (ideation/media/storage.py), its size and its text alternative, which is required.
+    image_key: Mapped[str | None] = mapped_column(String(40))
+    image_alt: Mapped[str | None] = mapped_column(String(300))
+    image_width: Mapped[int | None]
+    image_height: Mapped[int | None]
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", lazy="selectin",

@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from ideation.accounts.models import User
 from ideation.challenges.models import Challenge, Language, Phase, PhaseKind, Theme
 from ideation.core.audit import record_event
 from ideation.core.permissions import can_manage, ensure_admin, ensure_can_manage
 from ideation.extensions import db
+from ideation.media.pipeline import ImageRejected, process_image
+from ideation.media.storage import uploads_store
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EDITABLE_FIELDS = ("title", "question", "description", "language")
+MAX_IMAGE_ALT = 300
 
 
 class ChallengeError(ValueError):
@@ -97,6 +102,51 @@ def set_published(actor: User, challenge: Challenge, published: bool) -> None:
     new = "published" if published else "unpublished"
     record_event(actor, "challenge.published" if published else "challenge.unpublished",
                  challenge, challenge=challenge, old=old, new=new, public=published)
+
+
+def set_card_image(actor: User, challenge: Challenge, upload: FileStorage | None,
+                   alt_text: str) -> None:
+    """Give the challenge's card on the start page a picture, or a new text alternative.
+
+    The picture goes through the photo pipeline (checked, turned upright, stripped of its
+    metadata, re-encoded); the text alternative is required. Without a new file only the text
+    changes. The files of an earlier picture stay, as with prototype versions: a page cached
+    before the change may still show it.
+    """
+    ensure_can_manage(actor, challenge)
+    alt = " ".join((alt_text or "").split())
+    chosen = upload is not None and bool(upload.filename)
+    if not chosen and challenge.image_key is None:
+        raise ChallengeError(_("Choose a picture."), "image")
+    if not alt:
+        raise ChallengeError(_("Say in a few words what the picture shows, for people who "
+                               "cannot see it."), "image_alt")
+    if len(alt) > MAX_IMAGE_ALT:
+        raise ChallengeError(_("Use at most %(num)s characters.", num=MAX_IMAGE_ALT), "image_alt")
+    old = "picture" if challenge.image_key else None
+    if chosen:
+        assert upload is not None
+        max_bytes = current_app.config["IDEATION_MAX_UPLOAD_MB"] * 1024 * 1024
+        try:
+            image = process_image(upload.stream, max_bytes=max_bytes)
+        except ImageRejected as rejected:
+            raise ChallengeError(str(rejected.message), "image") from rejected
+        challenge.image_key = uploads_store().save(image)
+        challenge.image_width, challenge.image_height = image.thumb_width, image.thumb_height
+    challenge.image_alt = alt
+    record_event(actor, "challenge.image_changed" if chosen else "challenge.image_described",
+                 challenge, challenge=challenge, old=old, new="picture")
+
+
+def remove_card_image(actor: User, challenge: Challenge) -> None:
+    """The card goes back to showing no picture."""
+    ensure_can_manage(actor, challenge)
+    if challenge.image_key is None:
+        raise ChallengeError(_("This challenge has no picture."))
+    challenge.image_key = challenge.image_alt = None
+    challenge.image_width = challenge.image_height = None
+    record_event(actor, "challenge.image_removed", challenge, challenge=challenge,
+                 old="picture", new=None)
 
 
 PhaseDates = Mapping[PhaseKind, tuple[date | None, date | None]]

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import LazyString, format_date
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import raiseload
 from werkzeug.routing import BuildError
@@ -37,6 +38,7 @@ from ideation.validation.models import Outcome, Round
 
 PER_PAGE = 20
 LATEST = 8
+TITLES = ("title", "prototype")  # the placeholders that hold a title written by people
 
 CONCEPT_STATE_WORDS: dict[str, LazyString] = {
     ConceptState.draft: _l("draft"),
@@ -203,7 +205,7 @@ class Entry:
     """One line of the public timeline, in the reader's language."""
 
     when: datetime
-    text: str
+    text: Markup  # escaped, with the titles in spans that give their language
     url: str | None = None
     reason: str | None = None
 
@@ -253,17 +255,23 @@ def entries_for(challenge: Challenge, events: Iterable[AuditEvent]) -> list[Entr
     entries = []
     for event in events:
         target = targets.get((event.object_type, event.object_id))
-        entry = _entry(event, SENTENCES[event.action], target)
+        entry = _entry(event, SENTENCES[event.action], target, challenge.language.value)
         if entry is not None:
             entries.append(entry)
     return entries
 
 
-def _entry(event: AuditEvent, sentence: Sentence, target: _Target | None) -> Entry | None:
+def _entry(event: AuditEvent, sentence: Sentence, target: _Target | None,
+           language: str) -> Entry | None:
     params = {**(target.params if target else {}), **_event_params(event, sentence)}
+    # Titles are in the challenge's language, the sentence in the reader's (WCAG 3.1.2). The
+    # sentence is escaped first and every value by ``%``: only the span is markup.
+    for key in TITLES:
+        if key in params:
+            params[key] = Markup('<span lang="{}">{}</span>').format(language, params[key])
     for message in sentence.messages:
         try:
-            text = str(message) % params
+            text = escape(str(message)) % params
         except (KeyError, TypeError, ValueError):
             continue
         reason = (event.reason or "").strip() if sentence.shows_reason else ""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +24,7 @@ from ideation.accounts.services import find_user_by_email, remove_membership, se
 from ideation.challenges import services
 from ideation.challenges import timeline as progress
 from ideation.challenges.forms import (
+    CardImageForm,
     ChallengeDetailsForm,
     MemberForm,
     NewChallengeForm,
@@ -29,7 +39,10 @@ from ideation.core.models import AuditEvent
 from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
 from ideation.core.routing import page_arg
 from ideation.core.security import public
+from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.extensions import db
+from ideation.ideas.services import TakingPart, taking_part
+from ideation.media.storage import uploads_store
 
 bp = Blueprint("challenges", __name__)
 
@@ -47,8 +60,23 @@ def get_challenge(slug: str, *, manage: bool = False) -> Challenge:
 @bp.get("/")
 @public
 def index() -> str:
-    return render_template("challenges/index.html",
-                           challenges=services.visible_challenges(current_user))
+    """Every challenge as a card: its phase and until when, how many ideas and people, and
+    the picture the core team chose. The counts come in one go for the whole list."""
+    challenges = services.visible_challenges(current_user)
+    counts = taking_part([challenge.id for challenge in challenges])
+    return render_template("challenges/index.html", cards=[
+        _card(challenge, counts.get(challenge.id, TakingPart())) for challenge in challenges])
+
+
+def _card(challenge: Challenge, counts: TakingPart) -> dict[str, Any]:
+    steps = timeline(challenge)
+    return {
+        "challenge": challenge,
+        "counts": counts,
+        "now": next((step for step in steps if step.state == "current"), None),
+        "next": next((step for step in steps if step.state == "upcoming"), None),
+        "closed": is_closed(challenge),
+    }
 
 
 def _public_progress(challenge: Challenge) -> dict[str, Any]:
@@ -128,6 +156,8 @@ def render_manage(challenge: Challenge, status: int = 200, **forms: Any) -> tupl
                                                   formdata=None))
     forms.setdefault("theme_form", ThemeForm(formdata=None))
     forms.setdefault("member_form", MemberForm(formdata=None))
+    forms.setdefault("image_form", CardImageForm(formdata=None,
+                                                 data={"image_alt": challenge.image_alt}))
     members = db.session.scalars(
         select(Membership).where(Membership.challenge_id == challenge.id)
         .join(Membership.user).order_by(Membership.role, Membership.created_dt)
@@ -238,6 +268,51 @@ def remove_member(slug: str, membership_id: int) -> Response:
     db.session.commit()
     flash(_("The person is removed from the team."), "success")
     return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="team"))
+
+
+@bp.post("/c/<slug>/manage/image")
+def update_image(slug: str) -> Response | tuple[str, int]:
+    challenge = get_challenge(slug, manage=True)
+    form = CardImageForm()
+    if form.validate():
+        _done, status = submit(form, lambda: services.set_card_image(
+            current_user, challenge, form.image.data, form.image_alt.data or ""),
+            errors=services.ChallengeError)
+        if status is None:
+            flash(_("The picture is saved."), "success")
+            return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="picture"))
+    return render_manage(challenge, 422, image_form=form)
+
+
+@bp.post("/c/<slug>/manage/image/remove")
+def remove_image(slug: str) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    ensure_button_posted()
+    return attempt(lambda: services.remove_card_image(current_user, challenge),
+                   _("The picture is removed."),
+                   url_for("challenges.manage", slug=challenge.slug, _anchor="picture"),
+                   errors=services.ChallengeError)
+
+
+@bp.get("/c/<slug>/image/<key>/<variant>")
+@public
+def image(slug: str, key: str, variant: str) -> Response:
+    """The card's picture. The key is part of the address, so a new picture gets a new
+    address and the old one may be kept by browsers for long."""
+    challenge = get_challenge(slug)
+    if key != challenge.image_key or variant not in ("thumb", "display"):
+        abort(404)
+    try:
+        path = uploads_store().path_for(key, variant)  # type: ignore[arg-type]
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    mimetype = "image/png" if key.endswith(".png") else "image/jpeg"
+    response = send_file(path, mimetype=mimetype, conditional=True)
+    response.headers["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if challenge.is_published else "private, no-cache")
+    return response
 
 
 @bp.get("/c/<slug>/manage/log")

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ideation.concepts.models import ConceptCriterion
 from ideation.concepts.services import STATE_LABELS
 from ideation.core.forms import Form
+from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import database_id
 from ideation.curation.models import Cluster
@@ -33,7 +34,7 @@ class ClustersForm(Form):
     cluster_ids = SelectMultipleField(_l("Clusters"), coerce=database_id, validate_choice=False)
 
     def set_clusters(self, clusters: Iterable[Cluster]) -> None:
-        self.cluster_ids.choices = [SelectChoice(c.id, c.name) for c in clusters]
+        self.cluster_ids.choices = [content_choice(c.id, c.name, c.challenge) for c in clusters]
 
 
 class ConceptForm(Form):
@@ -95,7 +96,7 @@ class ListFilterForm(Form):
     def set_criteria(self, criteria: Iterable[ConceptCriterion]) -> None:
         self.sort.choices = [
             SelectChoice("mean", _l("Overall score")),
-            *(SelectChoice(f"c{c.id}", c.name) for c in criteria),
+            *(content_choice(f"c{c.id}", c.name, c.challenge) for c in criteria),
             SelectChoice("disagreement", _l("Largest disagreement")),
             SelectChoice("newest", _l("Newest")),
         ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import LazyString, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
-from markupsafe import escape
+from markupsafe import Markup, escape
+from wtforms.fields.choices import SelectChoice
 
 from ideation.config import SUPPORTED_LANGUAGES
 
@@ -63,8 +65,41 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return "" if value is None else format_datetime(value, fmt)
 
 
+def in_language(value: object, challenge: Any) -> Markup:
+    """``value``, written by people in the language of ``challenge`` (or a language code),
+    in a span that says so: inside the English interface a Dutch title is read out as Dutch
+    (WCAG 3.1.2). Escapes ``value``; safe inside a translated template string."""
+    language = getattr(getattr(challenge, "language", None), "value", challenge)
+    return Markup('<span lang="{}">{}</span>').format(language, value)
+
+
+_QUOTED = re.compile("“([^”<>]*)”")
+
+
+def quotes_in_language(text: str, challenge: Any) -> Markup:
+    """A sentence of ours that quotes what people wrote between “ and ” (a question, an
+    option, a group): the quotes get the challenge's language. Escapes ``text`` first."""
+    language = getattr(getattr(challenge, "language", None), "value", challenge)
+    return Markup(_QUOTED.sub(  # noqa: S704 - the text is escaped; the language is a code
+        lambda quote: f'“<span lang="{language}">{quote.group(1)}</span>”', str(escape(text))))
+
+
+def content_choice(value: object, label: str, challenge: Any) -> SelectChoice:
+    """An option of a select or radio group whose label people wrote in the challenge's
+    language (a theme, a cluster, a round): the option says its language."""
+    return SelectChoice(value, label, render_kw={"lang": challenge.language.value})
+
+
+def machine_datetime(value: datetime) -> str:
+    """For ``<time datetime="...">``: to the second, with its offset (never microseconds)."""
+    return value.isoformat(timespec="seconds")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["in_language"] = in_language
+    app.jinja_env.filters["quotes_in_language"] = quotes_in_language
+    app.jinja_env.filters["machine_datetime"] = machine_datetime
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

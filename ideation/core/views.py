@@ -1,10 +1,12 @@
-"""Health checks and the language switch."""
+"""Health checks, the language switch, the accessibility statement and page-wide template
+helpers."""
 
 from __future__ import annotations
 
 import os
+from datetime import date
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -17,6 +19,8 @@ from ideation.extensions import db
 bp = Blueprint("core", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
+# The day the accessibility statement was last brought up to date with the software.
+STATEMENT_DATE = date(2026, 12, 5)
 
 
 @bp.get("/healthz")
@@ -64,3 +68,23 @@ def switch_language() -> Response:
         current_user.locale = language
         db.session.commit()
     return response
+
+
+@bp.get("/accessibility")
+@public
+def accessibility() -> str:
+    """The accessibility statement, in the form Dutch public bodies publish it."""
+    return render_template("core/accessibility.html", written_on=STATEMENT_DATE,
+                           contact=current_app.config["IDEATION_ACCESSIBILITY_CONTACT"])
+
+
+@bp.app_template_global()
+def mark_page_errors() -> str:
+    """Called by the error summary while the page renders: the page shows a failed submit."""
+    g.page_has_errors = True
+    return ""
+
+
+@bp.app_template_global()
+def page_has_errors() -> bool:
+    return bool(g.get("page_has_errors"))

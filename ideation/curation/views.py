@@ -27,6 +27,7 @@ from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.challenges.views import get_challenge
 from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
+from ideation.core.i18n import content_choice
 from ideation.core.permissions import acting_user
 from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import safe_next
@@ -113,10 +114,11 @@ def _get_cluster(challenge: Challenge, cluster_id: int) -> Cluster:
     return cluster
 
 
-def _cluster_choices(cards: list[services.ClusterCard]) -> list[SelectChoice]:
+def _cluster_choices(challenge: Challenge,
+                    cards: list[services.ClusterCard]) -> list[SelectChoice]:
     return [SelectChoice("", _("Choose a cluster")),
             SelectChoice("none", _("No cluster (take out)"))] + [
-        SelectChoice(str(card.cluster.id), card.cluster.name) for card in cards]
+        content_choice(str(card.cluster.id), card.cluster.name, challenge) for card in cards]
 
 
 # --- the board -------------------------------------------------------------------------------
@@ -127,14 +129,14 @@ def board(slug: str) -> str:
     challenge = get_challenge(slug, manage=True)
     filters = BoardFilterForm(request.args)
     filters.theme.choices = [SelectChoice("", _("All themes"))] + [
-        SelectChoice(t.id, t.name) for t in challenge.themes]
+        content_choice(t.id, t.name, challenge) for t in challenge.themes]
     text = (filters.q.data or "").strip()[:200]
     page_number = page_arg()
     page = services.board_ideas(challenge, theme_id=filters.theme.data, text=text,
                                 unclustered_only=not filters.all.data, page=page_number)
     cards = services.board_clusters(challenge)
     move_form = MoveForm(formdata=None, next=request.full_path)
-    move_form.cluster.choices = _cluster_choices(cards)
+    move_form.cluster.choices = _cluster_choices(challenge, cards)
     shown_all = "y" if filters.all.data else None
     query = {key: value for key, value in
              (("q", text), ("theme", filters.theme.data), ("all", shown_all)) if value}
@@ -326,7 +328,7 @@ def _render_cluster(challenge: Challenge, cluster: Cluster, status: int = 200,
               if card.cluster.id != cluster.id]
     merge_form = MergeForm(formdata=None)
     merge_form.into.choices = [SelectChoice("", _("Choose a cluster"))] + [
-        SelectChoice(c.id, c.name) for c in others]
+        content_choice(c.id, c.name, challenge) for c in others]
     if form is None:
         form = ClusterForm(formdata=None, obj=cluster)
         form.state.data = cluster.state.value

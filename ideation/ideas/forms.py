@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.core.forms import Form
+from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import optional_database_id
 
@@ -40,7 +41,7 @@ class IdeaEditForm(Form):
 
     def set_themes(self, themes: list) -> None:
         self.theme_id.choices = [SelectChoice("", _l("No theme / I do not know"))] + [
-            SelectChoice(theme.id, theme.name) for theme in themes
+            content_choice(theme.id, theme.name, theme.challenge) for theme in themes
         ]
 
 

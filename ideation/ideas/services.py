@@ -20,12 +20,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from werkzeug.datastructures import FileStorage
@@ -57,7 +56,7 @@ from ideation.ideas.models import (
     Support,
 )
 from ideation.media.pipeline import ImageRejected, ProcessedImage, process_image
-from ideation.media.storage import ImageStore
+from ideation.media.storage import ImageStore, uploads_store
 
 MAX_PHOTOS = 3
 PER_PAGE = 24
@@ -128,7 +127,7 @@ def _ensure_citizen(user: User | None, challenge: Challenge) -> None:
 
 
 def image_store() -> ImageStore:
-    return ImageStore(Path(current_app.instance_path) / "uploads")
+    return uploads_store()
 
 
 def _process_photos(photos: Sequence[FileStorage]) -> list[ProcessedImage]:
@@ -603,6 +602,46 @@ def image_for_key(key: str) -> IdeaImage | None:
 def count_published(challenge: Challenge) -> int:
     """Published ideas not merged into another: the funnel's first stage (cached)."""
     return _gallery_total(None, challenge, False, None, None)
+
+
+@dataclass(frozen=True)
+class TakingPart:
+    """What a challenge's card on the start page counts."""
+
+    ideas: int = 0
+    people: int = 0
+
+
+def taking_part(challenge_ids: Sequence[int]) -> dict[int, TakingPart]:
+    """Per challenge: its published ideas (not merged into another) and the people who took
+    part (sent in, supported or responded to one of those ideas). Two grouped queries for the
+    whole list of challenges, cached until the next write."""
+    ids = sorted(set(challenge_ids))
+    if not ids:
+        return {}
+    return cached(("ideas.taking-part", tuple(ids)), lambda: _count_taking_part(ids))
+
+
+def _count_taking_part(ids: list[int]) -> dict[int, TakingPart]:
+    public = (Idea.challenge_id.in_(ids), Idea.status == IdeaStatus.published,
+              Idea.merged_into_id.is_(None))
+    ideas: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]
+        select(Idea.challenge_id, func.count(Idea.id)).where(*public)
+        .group_by(Idea.challenge_id)).all())
+    # UNION keeps each (challenge, person) pair once, so a count per challenge counts people.
+    people = union(
+        select(Idea.challenge_id, Idea.author_id.label("person"))
+        .where(*public, Idea.author_id.is_not(None)),
+        select(Idea.challenge_id, Support.user_id).join(Support, Support.idea_id == Idea.id)
+        .where(*public),
+        select(Idea.challenge_id, Comment.author_id).join(Comment, Comment.idea_id == Idea.id)
+        .where(*public, Comment.status == CommentStatus.published,
+               Comment.author_id.is_not(None)),
+    ).subquery()
+    counted: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]
+        select(people.c.challenge_id, func.count()).group_by(people.c.challenge_id)).all())
+    return {challenge_id: TakingPart(ideas.get(challenge_id, 0), counted.get(challenge_id, 0))
+            for challenge_id in ids}
 
 
 def refuse_removing_used_theme(theme: Theme) -> str | None:

@@ -31,7 +31,7 @@ from ideation.challenges.views import get_challenge
 from ideation.core import cache
 from ideation.core.cache import cached_html
 from ideation.core.forms import EmptyForm
-from ideation.core.i18n import current_language
+from ideation.core.i18n import content_choice, current_language
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.routing import optional_database_id, page_arg
@@ -148,7 +148,7 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
     manages = can_manage(current_user, challenge)
     form = GalleryFilterForm(request.args)
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
-        SelectChoice(t.id, t.name) for t in challenge.themes
+        content_choice(t.id, t.name, challenge) for t in challenge.themes
     ]
     form.status.choices = [SelectChoice("", _("All except withdrawn"))] + [
         SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+from flask import current_app
+
 from ideation.media.pipeline import ProcessedImage
 
 Variant = Literal["display", "thumb"]
@@ -71,6 +73,11 @@ class ImageStore:
         """Remove both files of ``key``; files that are already gone are ignored."""
         for variant in ("display", "thumb"):
             self.path_for(key, variant).unlink(missing_ok=True)
+
+
+def uploads_store() -> ImageStore:
+    """The one store of the instance: ``uploads/`` in the instance folder, for every feature."""
+    return ImageStore(Path(current_app.instance_path) / "uploads")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

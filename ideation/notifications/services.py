@@ -12,19 +12,22 @@ is shown, in the reader's language of that moment.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, insert, select, update
 from werkzeug.routing import BuildError
 
 from ideation.accounts.models import User
+from ideation.challenges.models import Challenge
 from ideation.concepts.models import Concept
 from ideation.core.db import utcnow
+from ideation.core.i18n import in_language
 from ideation.core.mail import path_for, queue_mails, site_url
 from ideation.core.pagination import Paginated
 from ideation.core.signals import concept_published, prototype_published
@@ -46,10 +49,10 @@ def _quoted(titles: Sequence[str]) -> str:
     return ", ".join(f"“{title}”" for title in titles)
 
 
-def sentence(kind: str, params: dict[str, Any]) -> str:
-    """What happened, in the current language."""
-    titles = list(params.get("titles") or [])
-    values = {"ideas": _quoted(titles), "object": params.get("object", "")}
+def sentence(kind: str, params: dict[str, Any], mark: Callable[[str], str] = str) -> str:
+    """What happened, in the current language; ``mark`` wraps each title."""
+    titles = [mark(title) for title in params.get("titles") or []]
+    values = {"ideas": _quoted(titles), "object": mark(params.get("object", ""))}
     if kind == IDEA_IN_PROTOTYPE:
         return ngettext("Your idea %(ideas)s is now part of the prototype “%(object)s”.",
                         "Your ideas %(ideas)s are now part of the prototype “%(object)s”.",
@@ -61,9 +64,22 @@ def sentence(kind: str, params: dict[str, Any]) -> str:
     return _("There is news about your idea.")
 
 
-def describe(notification: Notification) -> str:
-    """The sentence for a notification, in the language of whoever reads it now."""
-    return sentence(notification.kind, notification.params or {})
+def describe(notification: Notification, languages: Mapping[int | None, str]) -> Markup:
+    """The sentence for a notification, in the language of whoever reads it now, with each
+    title in a span that gives the language it was written in (WCAG 3.1.2). Each title is
+    escaped by ``in_language``; the rest of the sentence is our own catalogue's text."""
+    language = languages.get(notification.challenge_id, "nl")
+    return Markup(sentence(notification.kind, notification.params or {},  # noqa: S704
+                           lambda title: in_language(title, language)))
+
+
+def challenge_languages(notifications: Sequence[Notification]) -> dict[int | None, str]:
+    """The language of each challenge the notifications are about, in one query."""
+    ids = {n.challenge_id for n in notifications if n.challenge_id is not None}
+    if not ids:
+        return {}
+    return {challenge_id: language.value for challenge_id, language in db.session.execute(
+        select(Challenge.id, Challenge.language).where(Challenge.id.in_(ids)))}
 
 
 def _subject(kind: str, params: dict[str, Any]) -> str:

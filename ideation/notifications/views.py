@@ -52,6 +52,7 @@ def index() -> str:
     page_number = page_arg()
     page = services.notifications_of(acting_user(), page_number)
     return render_template("notifications/index.html", page=page, describe=services.describe,
+                           languages=services.challenge_languages(page.items),
                            form=EmptyForm(), unread=_unread_count())
 
 

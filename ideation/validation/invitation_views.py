@@ -29,8 +29,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.core.forms import EmptyForm, Form
+from ideation.core.i18n import content_choice, local_date
 from ideation.core.i18n import lazy_gettext as _l
-from ideation.core.i18n import local_date
 from ideation.core.permissions import acting_user
 from ideation.core.routing import page_arg
 from ideation.core.security import public
@@ -111,7 +111,8 @@ def _invitations_url(round_: Round) -> str:
 
 def _group_choices(round_: Round) -> list[SelectChoice]:
     first = [SelectChoice("", _("Choose a group"))] if len(round_.groups) > 1 else []
-    return first + [SelectChoice(group.name, group.name) for group in round_.groups]
+    return first + [content_choice(group.name, group.name, round_.challenge)
+                    for group in round_.groups]
 
 
 # --- the core team's invitations page ---------------------------------------------------------

@@ -17,6 +17,7 @@ from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
 from ideation.core.forms import Form
+from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.routing import optional_database_id, page_arg
@@ -61,7 +62,7 @@ def _filter(round_: Round, form_class: type[GroupFilterForm] = GroupFilterForm
     """The filter form from the query string and the chosen group (404 for another round's)."""
     form = form_class(request.args)
     form.group.choices = [SelectChoice("", _l("All groups"))] + [
-        SelectChoice(g.id, g.name) for g in round_.groups]
+        content_choice(g.id, g.name, round_.challenge) for g in round_.groups]
     if form.group.data is None:
         return form, None
     group = next((g for g in round_.groups if g.id == form.group.data), None)
@@ -147,7 +148,8 @@ def results_csv(slug: str, round_id: int) -> Response:
 
 
 def _compare_choices(rounds: list[Round]) -> list[SelectChoice]:
-    return [SelectChoice(r.id, f"{r.title} (v{r.version.number})") for r in reversed(rounds)]
+    return [content_choice(r.id, f"{r.title} (v{r.version.number})", r.challenge)
+            for r in reversed(rounds)]
 
 
 def _chosen(rounds: list[Round], form: CompareForm) -> tuple[Round, Round] | None:

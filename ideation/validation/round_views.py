@@ -16,6 +16,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check, today
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
+from ideation.core.i18n import content_choice
 from ideation.core.permissions import acting_user
 from ideation.core.routing import id_arg
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
@@ -111,7 +112,7 @@ def _new_round_form(challenge: Challenge, prototype: Prototype) -> NewRoundForm:
     form.version.choices = [SelectChoice(str(v.id), _("Version %(n)s", n=v.number))
                             for v in reversed(prototype.versions)]
     form.copy_from.choices = [SelectChoice("", _("No, start with an empty form"))] + [
-        SelectChoice(str(r.id), f"{r.title} ({r.prototype.title})")
+        content_choice(str(r.id), f"{r.title} ({r.prototype.title})", challenge)
         for r in services.copy_sources(challenge)]
     return form
 
@@ -219,7 +220,7 @@ def close_round(slug: str, round_id: int) -> Response:
 def _copy_form(round_: Round, form: CopyQuestionsForm | None = None) -> CopyQuestionsForm:
     form = form or CopyQuestionsForm(formdata=None)
     form.source.choices = [SelectChoice("", _("Choose a round"))] + [
-        SelectChoice(str(r.id), f"{r.title} ({r.prototype.title})")
+        content_choice(str(r.id), f"{r.title} ({r.prototype.title})", round_.challenge)
         for r in services.copy_sources(round_.challenge, exclude=round_)]
     return form
 

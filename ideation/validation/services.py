@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -30,6 +31,7 @@ from ideation.challenges.models import Challenge, Language
 from ideation.challenges.phases import Action, ensure_allowed, today
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
 from ideation.extensions import db
 from ideation.prototypes.models import Prototype, PrototypeVersion
@@ -48,10 +50,9 @@ DEFAULT_GROUPS: dict[Language, tuple[str, ...]] = {
     Language.nl: ("Ouders", "Advocaten", "Mediators", "Gemeente", "Kinderrechtenorganisaties"),
     Language.en: ("Parents", "Lawyers", "Mediators", "Municipality", "Children's advocates"),
 }
-OBJECTION_QUESTION: dict[Language, str] = {
-    Language.nl: "Wat zou ervoor zorgen dat je nee zegt tegen dit prototype?",
-    Language.en: "What would make you say no to this prototype?",
-}
+# The last question of every new form. Stored in the challenge's language, like the questions
+# the team writes; the text itself comes from the catalogue.
+OBJECTION_QUESTION = _l("What would make you say no to this prototype?")
 CHOICE_KINDS = (QuestionKind.single_choice, QuestionKind.multiple_choice)
 MAX_OPTIONS = 20
 MAX_GROUPS = 30
@@ -101,7 +102,8 @@ def suggested_groups(challenge: Challenge, prototype: Prototype) -> tuple[list[s
 
 
 def objection_text(challenge: Challenge) -> str:
-    return OBJECTION_QUESTION.get(challenge.language, OBJECTION_QUESTION[Language.nl])
+    with force_locale(challenge.language.value):
+        return str(OBJECTION_QUESTION)
 
 
 def has_answers(round_: Round) -> bool:

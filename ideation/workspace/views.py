@@ -28,19 +28,19 @@ def show(slug: str) -> str:
 
 
 @bp.app_template_global()
-def team_workspaces() -> list[tuple[str, str]]:
-    """For the main menu: (slug, title) of the challenges whose workspace the user opens:
-    those of their core team and, for an admin, the challenge of the page they are on."""
+def team_workspaces() -> list[tuple[str, str, str]]:
+    """For the main menu: (slug, title, language) of the challenges whose workspace the user
+    opens: those of their core team and, for an admin, the challenge of the page they are on."""
     if not current_user.is_authenticated:
         return []
     ids = [m.challenge_id for m in current_user.memberships
            if m.role is MembershipRole.core_team]
-    found = [(slug, title) for slug, title in db.session.execute(
-        select(Challenge.slug, Challenge.title).where(Challenge.id.in_(ids))
-        .order_by(Challenge.title))] if ids else []
+    found = [(slug, title, language.value) for slug, title, language in db.session.execute(
+        select(Challenge.slug, Challenge.title, Challenge.language)
+        .where(Challenge.id.in_(ids)).order_by(Challenge.title))] if ids else []
     slug = (request.view_args or {}).get("slug")
-    if slug and is_admin(current_user) and slug not in {s for s, _t in found}:
+    if slug and is_admin(current_user) and slug not in {s for s, _t, _l in found}:
         challenge = challenge_services.get_by_slug(slug)
         if challenge is not None and can_manage(current_user, challenge):
-            found.append((challenge.slug, challenge.title))
+            found.append((challenge.slug, challenge.title, challenge.language.value))
     return found

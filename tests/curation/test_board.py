@@ -333,6 +333,6 @@ def test_board_explains_when_curation_is_closed(client, app):
     response = client.post_form(f"/c/{challenge.slug}/board/move",
                                 {"idea_ids": [idea.id], "cluster": str(cluster.id)})
 
-    assert "Ideeën groeperen kon tot en met" in page
+    assert "Ideeën in groepen zetten kon tot en met" in page
     assert response.status_code == 302
     assert cluster_of(idea.id) is None

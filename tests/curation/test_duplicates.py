@@ -155,7 +155,7 @@ def test_the_merged_idea_page_stays_readable_and_points_to_the_kept_idea(english
     assert response.status_code == 200
     assert LOKET_COPY["description"][:30] in html
     assert "This idea is merged into:" in html
-    assert f'href="/c/{challenge.slug}/ideas/{kept.id}">{LOKET["title"]}</a>' in html
+    assert f'href="/c/{challenge.slug}/ideas/{kept.id}" lang="nl">{LOKET["title"]}</a>' in html
     assert "Support this idea" not in html
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -93,7 +94,7 @@ def test_the_list_is_newest_first_and_says_which_are_new_in_words(english, autho
     assert html.index("Tweede prototype") < html.index("Eerste prototype")
     assert html.count(">New<") == 1
     assert html.index(">New<") < html.index("Tweede prototype")
-    assert "Your idea “Eén loket” is now part of the prototype “Tweede prototype”." in html
+    assert "Your idea “Eén loket” is now part of the prototype “Tweede prototype”." in text(html)
     assert "Mark all as read" in html
 
 
@@ -178,8 +179,16 @@ def test_the_text_is_written_in_the_language_of_the_reader_at_that_moment(
     client.set_cookie("lang", "nl")
     in_dutch = client.get("/notifications").get_data(as_text=True)
 
-    assert "Your idea “Eén loket” is now part of the prototype “Loket op proef”." in in_english
-    assert "Je idee “Eén loket” is nu onderdeel van het prototype “Loket op proef”." in in_dutch
+    english_sentence = "Your idea “Eén loket” is now part of the prototype “Loket op proef”."
+    assert english_sentence in text(in_english)
+    assert "Je idee “Eén loket” is nu onderdeel van het prototype “Loket op proef”." in text(
+        in_dutch)
+    # The titles keep their own language inside the English sentence (WCAG 3.1.2).
+    assert '“<span lang="nl">Loket op proef</span>”' in in_english
+
+
+def text(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
 
 
 def test_the_page_works_in_dutch(client, author):
@@ -235,7 +244,7 @@ def test_my_ideas_says_which_prototype_an_idea_is_part_of_once_it_is_published(
     before = english.get("/my/ideas").get_data(as_text=True)
     assert "Loket op proef" not in before
     assert "Het gezinsloket" not in before
-    assert "Your idea is in the cluster “Eén plek voor hulp”." in before
+    assert "Your idea is in the cluster “Eén plek voor hulp”." in text(before)
 
     concept.is_published = prototype.is_published = True
     concept_published.send(concept, actor=None)
@@ -247,7 +256,8 @@ def test_my_ideas_says_which_prototype_an_idea_is_part_of_once_it_is_published(
         from ideation.notifications.services import public_path
 
         link = public_path(prototype)
-    assert f'Your idea is part of the prototype “<a href="{link}">Loket op proef</a>”.' in after
+    assert (f'Your idea is part of the prototype “<a href="{link}" lang="nl">Loket op proef</a>”.'
+            in after)
     assert "Your idea is in the cluster" not in after
     assert "Eén loket" in after  # the existing content stays
 

@@ -50,7 +50,7 @@ from tests import factories
 from tests.ideas.conftest import quick_user
 
 GROUPS = ("Ouders", "Advocaten", "Mediators", "Gemeente", "Kinderombudsman")
-OBJECTION_NL = "Wat zou ervoor zorgen dat je nee zegt tegen dit prototype?"
+OBJECTION_NL = "Wat zou ervoor zorgen dat je nee zegt tegen deze proefversie?"
 
 # One question of every kind, in this order, followed by the objection question.
 QUESTIONS: tuple[dict[str, Any], ...] = (

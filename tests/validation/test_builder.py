@@ -315,11 +315,12 @@ def test_the_preview_shows_the_version_and_the_form_as_stakeholders_see_it(engli
     assert "Een eerste schets van het loket." in page
     scale, multiple = question_of(open_round, K.scale), question_of(open_round, K.multiple_choice)
     assert f'<fieldset id="q{scale.id}"' in page
-    assert '<span class="question-number">1.</span> Hoe duidelijk is het loket?' in page
+    assert ('<span class="question-number">1.</span> <span lang="nl">Hoe duidelijk is het '
+            'loket?</span>') in page
     assert page.count('type="checkbox"') == 4
     short = question_of(open_round, K.short_text)
     assert f'aria-describedby="q{short.id}-help"' in page
-    assert f'<p class="help" id="q{short.id}-help">Eén of twee woorden.</p>' in page
+    assert f'<p class="help" id="q{short.id}-help" lang="nl">Eén of twee woorden.</p>' in page
     assert "(optional)" in page
     assert " required" not in page  # the server checks; saving half a form must stay possible
     assert multiple.text in page

@@ -11,7 +11,7 @@ from ideation.validation import results
 from ideation.validation.models import QuestionKind, RoundState
 from tests import factories
 from tests.ideas.conftest import quick_user
-from tests.validation.conftest import QUESTIONS, answer, invite, make_round
+from tests.validation.conftest import OBJECTION_NL, QUESTIONS, answer, invite, make_round
 
 SCALE, YES_NO, SINGLE = QUESTIONS[0], QUESTIONS[1], QUESTIONS[2]
 ONLY_A = {"kind": QuestionKind.yes_no, "text": "Is de tekst duidelijk?"}
@@ -59,7 +59,7 @@ def test_questions_are_matched_by_text_and_unmatched_ones_listed(app, rounds):
 
     assert [m.question.text for m in comparison.matched] == [
         SCALE["text"], YES_NO["text"], SINGLE["text"],
-        "Wat zou ervoor zorgen dat je nee zegt tegen dit prototype?"]
+        OBJECTION_NL]
     assert [q.text for q in comparison.only_a] == [ONLY_A["text"]]
     assert [q.text for q in comparison.only_b] == [ONLY_B["text"]]
 
@@ -135,8 +135,8 @@ def test_compare_page_default_skips_a_newer_draft_round(english, core, prototype
 
     html = english.get(f"/c/scheiden/prototypes/{prototype.id}/compare").get_data(as_text=True)
 
-    assert f'<option selected value="{rounds[0].id}">' in html
-    assert f'<option selected value="{rounds[1].id}">' in html
+    assert f'<option lang="nl" selected value="{rounds[0].id}">' in html
+    assert f'<option lang="nl" selected value="{rounds[1].id}">' in html
 
 
 def test_compare_page_compares_the_chosen_rounds(english, core, prototype, rounds):

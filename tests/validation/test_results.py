@@ -285,7 +285,7 @@ def test_results_page_in_english_shows_rates_charts_and_tables(english, core, an
     assert "Response rate" in html and "<th scope=\"row\">Mediators</th>" in html
     assert 'role="img" aria-label="Bar chart. 4 people answered. Yes: 3 (75%); No: 1 (25%)"' in html
     assert '<rect class="chart-fill" x="0" y="0" width="66.7%"' in html  # Telefoon: 2 of 3
-    assert "<caption>In numbers: Hoe wil je contact?</caption>" in html
+    assert '<caption>In numbers: <span lang="nl">Hoe wil je contact?</span></caption>' in html
     assert "together the percentages can be more than 100%" in html
     assert "Mean 3.0, median 3 (from 1 to 5)." in html
     assert "style=" not in html  # the CSP forbids style attributes
