@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from ideation import create_app
 from ideation.extensions import db
 from tests import factories
+from tests.mailbox import mailbox  # noqa: F401 - a real SMTP server, for any test that asks
 
 TEST_DATABASE_URL = os.environ.get("IDEATION_TEST_DATABASE_URL")
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -56,6 +57,9 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        # The daily and weekly jobs run after responses; tests that are about them turn
+        # them on, the rest keep their requests free of side work.
+        "IDEATION_SCHEDULED_JOBS": False,
         **database,
         **overrides,
     }

@@ -59,6 +59,7 @@ def test_admin_creates_a_challenge_and_plans_its_phases(app, live_server, page):
     page.get_by_label("Titel").fill("Samen opvoeden")
     page.get_by_label("De vraag").fill("Hoe blijven ouders samen ouder na een scheiding?")
     page.get_by_label("Openbaar").check()
+    page.get_by_label("Voornaam en eerste letter van de achternaam").check()
     page.get_by_role("button", name="Maak de uitdaging").click()
 
     expect(page.get_by_text("De uitdaging is gemaakt")).to_be_visible()
