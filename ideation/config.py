@@ -90,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCHEDULED_JOBS", "IDEATION_SCHEDULED_JOBS", _bool,
             "run the daily retention and the weekly digest in the web workers (after a "
             "response, at most once per period over all workers)"),
+    Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
+            "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
 
 SUPPORTED_LANGUAGES = ("nl", "en")
@@ -129,6 +131,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_ACCOUNT_MAIL_RATE_LIMIT": "5 per hour;20 per day",
         "IDEATION_SCHEDULED_JOBS": True,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "TESTING": False,
     }
 
@@ -178,6 +181,17 @@ def _instance_secret_key(instance: Path) -> str:
     return key
 
 
+def _strong_password_method(method: str) -> bool:
+    """scrypt at Werkzeug's default cost or above; tests may lower it, deployments may not."""
+    name, *params = str(method).split(":")
+    if name != "scrypt":
+        return False
+    try:
+        return not params or int(params[0]) >= 2**15
+    except ValueError:
+        return False
+
+
 def validate(config: Mapping[str, Any]) -> None:
     key = str(config.get("SECRET_KEY") or "")
     if not config.get("TESTING") and (key.lower() in KNOWN_WEAK_KEYS or len(key) < 16):
@@ -197,6 +211,9 @@ def validate(config: Mapping[str, Any]) -> None:
     url = str(config["SQLALCHEMY_DATABASE_URI"])
     if not url.startswith(("sqlite:", "postgresql")):
         raise ConfigError("IDEATION_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+    if not config.get("TESTING") and not _strong_password_method(config["PASSWORD_HASH_METHOD"]):
+        raise ConfigError("IDEATION_PASSWORD_HASH_METHOD must be scrypt, or scrypt:N:r:p with "
+                          "N at least 32768 (Werkzeug's default cost)")
     if config["IDEATION_MAIL_SECURITY"] not in {"starttls", "ssl", "none"}:
         raise ConfigError("IDEATION_MAIL_SECURITY must be starttls, ssl or none")
     if not 0 < float(config["IDEATION_MINORITY_SHARE"]) < 0.5:

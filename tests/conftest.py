@@ -1,15 +1,18 @@
 """Fixtures: an app per test on a fresh database, a client that carries CSRF tokens, factories.
 
-The database is a temporary SQLite file, or a fresh PostgreSQL schema per test when
-IDEATION_TEST_DATABASE_URL is set (the CI runs the suite both ways).
+The tables are created once per run: each test gets a copy of a template SQLite file, or, when
+IDEATION_TEST_DATABASE_URL is set, a PostgreSQL schema of the run that is emptied after every
+test (the CI runs the suite both ways).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,30 +29,95 @@ CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                           r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[dict]:
-    """Engine settings for one test's private database."""
-    if not TEST_DATABASE_URL:
-        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"}
-        return
+# The deliberately slow scrypt of production costs 0.2-0.4 s a user; the same algorithm at a
+# cost of 256 takes a millisecond (config.validate refuses it outside tests).
+TEST_PASSWORD_HASH_METHOD = "scrypt:256:8:1"
+
+
+def _plain_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _postgres_settings(schema: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "connect_args": {"options": f"-csearch_path={schema}"},
+            "pool_pre_ping": True,
+        },
+        "TEST_SCHEMA": schema,
+    }
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    plain_url = TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain_url, autocommit=True) as conn:
+    with psycopg.connect(_plain_url(TEST_DATABASE_URL), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield {
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "connect_args": {"options": f"-csearch_path={schema}"},
-                "pool_pre_ping": True,
-            },
-            "TEST_SCHEMA": schema,
-        }
+        yield schema
     finally:
-        with psycopg.connect(plain_url, autocommit=True) as conn:
+        with psycopg.connect(_plain_url(TEST_DATABASE_URL), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _create_schema(settings: dict, tmp_path: Path) -> None:
+    app = make_test_app(settings, tmp_path)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The tables, created once per test run: creating 31 tables costs 0.2-2 s (an fsync per
+    table on SQLite), far more than most tests. SQLite tests get a copy of this file;
+    PostgreSQL tests share this schema and find it emptied after each test."""
+    folder = tmp_path_factory.mktemp("schema")
+    if not TEST_DATABASE_URL:
+        settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'template.db'}"}
+        _create_schema(settings, folder)
+        yield {"sqlite_file": folder / "template.db"}
+        return
+    with _postgres_schema() as schema:
+        _create_schema(_postgres_settings(schema), folder)
+        yield _postgres_settings(schema)
+
+
+def _empty_postgres_tables(settings: dict) -> None:
+    import psycopg
+
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    options = settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    with psycopg.connect(_plain_url(TEST_DATABASE_URL), options=options,
+                         autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def database(schema_template: dict, tmp_path: Path) -> Iterator[dict]:
+    """Engine settings for one test's database, its tables in place and empty."""
+    if not TEST_DATABASE_URL:
+        path = tmp_path / "test.db"
+        shutil.copyfile(schema_template["sqlite_file"], path)
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+        return
+    try:
+        yield {key: value for key, value in schema_template.items()}
+    finally:
+        _empty_postgres_tables(schema_template)
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[dict]:
+    """Engine settings for a database without any table (for the migration tests)."""
+    if not TEST_DATABASE_URL:
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"}
+        return
+    with _postgres_schema() as schema:
+        yield _postgres_settings(schema)
 
 
 def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
@@ -60,6 +128,7 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         # The daily and weekly jobs run after responses; tests that are about them turn
         # them on, the rest keep their requests free of side work.
         "IDEATION_SCHEDULED_JOBS": False,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         **database,
         **overrides,
     }
@@ -87,7 +156,6 @@ def app(database: dict, tmp_path: Path) -> Iterator[Flask]:
     request_started.connect(_clear_request_globals, app)
     request_tearing_down.connect(_discard_uncommitted, app)
     with app.app_context():
-        db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()

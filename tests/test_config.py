@@ -190,3 +190,31 @@ def test_forwarded_scheme_is_trusted_only_behind_a_configured_proxy(
     app.test_client().get("/healthz", headers={"X-Forwarded-Proto": "https"})
 
     assert seen == [scheme]
+
+
+def test_new_passwords_are_hashed_with_scrypt_by_default(make_app):
+    from ideation.accounts.models import User
+
+    with make_app(SECRET_KEY=STRONG_KEY).app_context():
+        user = User(email="a@example.org", name="A")
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:32768:")
+    assert user.check_password("a long enough password")
+
+
+@pytest.mark.parametrize("method", ["pbkdf2:sha256:1000", "scrypt:256:8:1", "scrypt:many:8:1"])
+def test_a_password_hash_weaker_than_scrypt_is_refused_outside_tests(make_app, monkeypatch,
+                                                                     method):
+    monkeypatch.setenv("IDEATION_PASSWORD_HASH_METHOD", method)
+    with pytest.raises(ConfigError, match="IDEATION_PASSWORD_HASH_METHOD"):
+        make_app(SECRET_KEY=STRONG_KEY)
+
+
+def test_a_costlier_scrypt_is_accepted(make_app, monkeypatch):
+    from ideation.accounts.models import User
+
+    monkeypatch.setenv("IDEATION_PASSWORD_HASH_METHOD", "scrypt:65536:8:1")
+    with make_app(SECRET_KEY=STRONG_KEY).app_context():
+        user = User(email="a@example.org", name="A")
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:65536:8:1$")

@@ -12,9 +12,9 @@ from tests.conftest import make_test_app
 
 
 def test_upgrade_from_empty_creates_every_table_and_check_finds_no_difference(
-    database, tmp_path
+    empty_database, tmp_path
 ):
-    app = make_test_app(database, tmp_path)
+    app = make_test_app(empty_database, tmp_path)
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -32,8 +32,8 @@ def test_upgrade_from_empty_creates_every_table_and_check_finds_no_difference(
         db.engine.dispose()
 
 
-def test_downgrade_to_base_removes_the_schema_again(database, tmp_path):
-    app = make_test_app(database, tmp_path)
+def test_downgrade_to_base_removes_the_schema_again(empty_database, tmp_path):
+    app = make_test_app(empty_database, tmp_path)
     with app.app_context():
         upgrade()
         downgrade(revision="base")

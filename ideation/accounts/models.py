@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,7 +24,15 @@ if TYPE_CHECKING:
     from ideation.challenges.models import Challenge
 
 # scrypt is Werkzeug's memory-hard default; named explicitly so a Werkzeug change cannot weaken it.
+# The method is the setting PASSWORD_HASH_METHOD (tests lower its cost); this is the default.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a hash method name, not a password
+
+
+def password_method() -> str:
+    """The hash method new passwords get: the app's setting, scrypt outside an app."""
+    if not has_app_context():
+        return PASSWORD_METHOD
+    return current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD)
 
 
 def new_session_token() -> str:
@@ -73,7 +82,7 @@ class User(UserMixin, db.Model):
         super().__init__(**values)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.password_hash = generate_password_hash(password, method=password_method())
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:

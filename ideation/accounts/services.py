@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ideation.accounts import emails, tokens
-from ideation.accounts.models import PASSWORD_METHOD, Membership, MembershipRole, User
+from ideation.accounts.models import Membership, MembershipRole, User, password_method
 from ideation.accounts.passwords import password_problem
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
@@ -15,9 +17,12 @@ from ideation.core.permissions import ensure_admin, ensure_can_manage
 from ideation.core.signals import email_confirmed
 from ideation.extensions import db
 
-# Checked when the e-mail address is unknown, so a failed log-in takes as long either way
-# and does not reveal which addresses have an account.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked when the e-mail address is unknown, so a failed log-in takes as long either way
+    and does not reveal which addresses have an account (one hash per configured method)."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 class AccountError(ValueError):
@@ -56,7 +61,7 @@ def register_user(email: str, name: str, password: str, *, locale: str | None = 
     ensure_strong_password(password, email, name)
     existing = find_user_by_email(email)
     if existing is not None:
-        generate_password_hash(password, method=PASSWORD_METHOD)  # the same work as below
+        generate_password_hash(password, method=password_method())  # the same work as below
         emails.send_already_registered(existing)
         return None
     user = User(email=email, name=name.strip(), locale=locale,
@@ -155,7 +160,7 @@ def authenticate(email: str, password: str) -> User | None:
     """Return the user when the address and password match and the account is not blocked."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(password_method()), password)
         return None
     if not user.check_password(password) or user.is_blocked:
         return None
