@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ideation.accounts.models import User
 from ideation.core.db import utcnow
@@ -50,14 +50,19 @@ def send_digests(limit: int = BATCH) -> int:
             .where(NotificationPreference.user_id.in_([u.id for u in due]),
                    NotificationPreference.channel == Channel.digest.value)):
         topics[user_id].add(topic)
+    # One query for everyone's news since their last digest (or the past week).
+    waiting: dict[int, list[Notification]] = defaultdict(list)
+    for item in db.session.scalars(
+            select(Notification).join(User, User.id == Notification.user_id)
+            .where(Notification.user_id.in_([u.id for u in due]),
+                   Notification.created_dt > func.coalesce(User.digest_sent_dt, now - WEEK),
+                   Notification.kind.in_(_kinds_of({t for ts in topics.values() for t in ts})))
+            .order_by(Notification.user_id, Notification.created_dt, Notification.id)):
+        if texts.TOPIC_OF[item.kind].value in topics[item.user_id]:
+            waiting[item.user_id].append(item)
     sent = 0
     for user in due:
-        since = user.digest_sent_dt or now - WEEK
-        items = db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id,
-                                       Notification.created_dt > since,
-                                       Notification.kind.in_(_kinds_of(topics[user.id])))
-            .order_by(Notification.created_dt, Notification.id).limit(100)).all()
+        items = waiting[user.id][:100]
         if not items or not may_email(user):
             continue
         _queue(user, items)
