@@ -58,7 +58,8 @@ class RegisterForm(FlaskForm):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(message=_l("Fill in your name.")), Length(max=100)],
-        description=_l("Others see this name with your ideas, unless you choose anonymous."),
+        description=_l("How your name is shown with your ideas depends on the challenge. You "
+                       "see it before you send anything in."),
         render_kw={"autocomplete": "name"},
     )
     email = _email_field()
