@@ -9,6 +9,7 @@ import email
 import re
 import socket
 import threading
+import time
 from email import policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -50,6 +51,18 @@ class Mailbox:
         messages = self.to(address)
         assert messages, f"no e-mail to {address}"
         return messages[-1]
+
+    def link_for(self, address: str, fragment: str, timeout: float = 10.0) -> str:
+        """The link with ``fragment`` in the newest message to ``address`` that has one,
+        waiting for it: a live server sends some mail only after its answer has gone out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in reversed(self.to(address)):
+                found = [link for link in links_in(message) if fragment in urlsplit(link).path]
+                if found:
+                    return found[0]
+            assert time.monotonic() < deadline, f"no e-mail to {address} with {fragment}"
+            time.sleep(0.1)
 
 
 def text_of(message: EmailMessage) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -29,6 +31,7 @@ from ideation.accounts.forms import (
 from ideation.accounts.tokens import confirmation, user_for_reset
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import current_language
+from ideation.core.mail import deliver_in_background
 from ideation.core.permissions import acting_user
 from ideation.core.security import per_user, public, safe_next
 from ideation.core.viewhelpers import attach_error, ensure_button_posted
@@ -123,6 +126,22 @@ def resend_confirmation() -> Response:
     return redirect(safe_next(request.form.get("next"), url_for("accounts.profile")))
 
 
+def _send_reset_link(address: str) -> Callable[[], None]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                services.request_password_reset(address)
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - the person may ask again; never break a worker
+                db.session.rollback()
+                app.logger.exception("queueing a password-reset link failed")
+                return
+            deliver_in_background(app)
+    return send
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 @limiter.limit(_mail_limit, methods=["POST"])
@@ -130,13 +149,14 @@ def resend_confirmation() -> Response:
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        # The same words whether or not the address has an account.
+        # The same words, and the same work, whether or not the address has an account: the
+        # look-up and the e-mail happen after the answer has gone out.
         flash(_("If there is an account with this e-mail address, we have sent it a link to "
                 "choose a new password. Look in your e-mail (also in the spam folder)."),
               "success")
-        return redirect(url_for("accounts.login"))
+        response = redirect(url_for("accounts.login"))
+        response.call_on_close(_send_reset_link(form.email.data))
+        return response
     return render_template("accounts/forgot.html", form=form)
 
 
