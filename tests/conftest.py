@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, g, request_started, request_tearing_down
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 
 from ideation import create_app
 from ideation.extensions import db
@@ -120,6 +121,25 @@ def empty_database(tmp_path: Path) -> Iterator[dict]:
         yield _postgres_settings(schema)
 
 
+class _TemplateCodeCache(BytecodeCache):
+    """Compiled templates kept for the whole run: every test builds its own app, and without
+    this each app parses and compiles every template it renders again. Jinja checks the
+    template's source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _TemplateCodeCache()
+
+
 def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
     config = {
         "TESTING": True,
@@ -132,7 +152,9 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         **database,
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    return app
 
 
 def _clear_request_globals(sender: Flask, **extra: object) -> None:
