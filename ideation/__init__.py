@@ -35,9 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from ideation import cli
-    from ideation.core import errors, i18n, mail, security
+    from ideation.core import errors, i18n, mail, schedule, security
     from ideation.search import services as search
 
+    schedule.init_app(app)
     security.init_app(app)
     search.init_app(app)
     mail.init_app(app)
@@ -121,6 +122,10 @@ def _register_blueprints(app: Flask) -> None:
     from ideation.workspace.views import bp as workspace_bp
 
     app.register_blueprint(workspace_bp)
+
+    from ideation.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(privacy_bp)
     from ideation.challenges import timeline  # the funnel's later stages, after clusters
 
     timeline.init_app(app)

@@ -32,12 +32,8 @@ def _read_password() -> str:
 def create_user_command(email: str, role: str, name: str, slug: str | None) -> None:
     """Create a user. The password is prompted, or read from the first line of stdin."""
     from ideation.accounts.models import MembershipRole
-    from ideation.accounts.services import (
-        MIN_PASSWORD_LENGTH,
-        AccountError,
-        create_user,
-        set_membership,
-    )
+    from ideation.accounts.passwords import password_problem
+    from ideation.accounts.services import AccountError, create_user, set_membership
     from ideation.challenges.services import get_by_slug
 
     challenge = None
@@ -48,9 +44,12 @@ def create_user_command(email: str, role: str, name: str, slug: str | None) -> N
         if challenge is None:
             raise click.BadParameter(f"no challenge with slug {slug!r}", param_hint="--challenge")
     password = _read_password()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(f"use at least {MIN_PASSWORD_LENGTH} characters",
-                                 param_hint="password")
+    from flask_babel import force_locale
+
+    with force_locale("en"):  # the command speaks English
+        problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise click.BadParameter(problem, param_hint="password")
     try:
         user = create_user(email, name, password, is_admin=(role == "admin"))
     except AccountError as error:
@@ -256,9 +255,50 @@ def import_ideas_command(slug: str, file: Path, create_themes: bool,
         click.echo(f"Refused rows written to {report_path}.")
 
 
+privacy_group = click.Group("privacy", help="The citizen's rights: retention.")
+
+
+@privacy_group.command("retention")
+@with_appcontext
+def retention_command() -> None:
+    """Apply the retention period now (it also runs by itself once a day): anonymise the
+    challenges closed longer ago and delete accounts unused that long."""
+    from ideation.privacy.erasure import run_retention
+    from ideation.privacy.services import retention_months
+
+    months = retention_months()
+    if not months:
+        click.echo("No retention period is set (Admin > Privacy settings); nothing to do.")
+        return
+    with click.progressbar(length=1, label=f"Applying {months} months") as bar:
+        run = run_retention()
+        bar.update(1)
+    click.echo(f"Anonymised {run.challenges} challenges, deleted {run.accounts} accounts.")
+
+
+notifications_group = click.Group("notifications", help="Notifications and their e-mails.")
+
+
+@notifications_group.command("digest")
+@with_appcontext
+def digest_command() -> None:
+    """Send the weekly e-mails that are due now (they also go out by themselves)."""
+    from ideation.notifications.digest import send_digests
+
+    total = 0
+    with click.progressbar(length=0, label="Weekly e-mails") as bar:
+        while sent := send_digests():
+            db.session.commit()
+            total += sent
+            bar.update(sent)
+    click.echo(f"Queued {total} weekly e-mails.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_ideas_command)
     app.cli.add_command(search_group)
     app.cli.add_command(mail_group)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(notifications_group)

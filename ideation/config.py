@@ -101,6 +101,12 @@ SETTINGS: tuple[Setting, ...] = (
             "requests to personal stakeholder links allowed per address"),
     Setting("ACCESSIBILITY_CONTACT", "IDEATION_ACCESSIBILITY_CONTACT", str,
             "e-mail address for accessibility questions, shown in the accessibility statement"),
+    Setting("ACCOUNT_MAIL_RATE_LIMIT", "IDEATION_ACCOUNT_MAIL_RATE_LIMIT", str,
+            "password-reset, confirmation and address-change e-mails asked for, per client "
+            "address and per e-mail address"),
+    Setting("SCHEDULED_JOBS", "IDEATION_SCHEDULED_JOBS", _bool,
+            "run the daily retention and the weekly digest in the web workers (after a "
+            "response, at most once per period over all workers)"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
             "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
@@ -145,6 +151,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS": 5,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
+        "IDEATION_ACCOUNT_MAIL_RATE_LIMIT": "5 per hour;20 per day",
+        "IDEATION_SCHEDULED_JOBS": True,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "PASSWORD_HASH_METHOD": "scrypt",
         "TESTING": False,
@@ -173,6 +181,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if overrides:
         app.config.update(overrides)
     # MAX_CONTENT_LENGTH follows the photo limit: three photos plus the text of the form.
+    # The remember-me cookie logs a person in as well as the session cookie does: it goes over
+    # TLS only whenever the session cookie does (Flask-Login's own default is False).
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = (3 * app.config["IDEATION_MAX_UPLOAD_MB"] + 1) * 2**20
     if not app.config.get("RATELIMIT_STORAGE_URI"):

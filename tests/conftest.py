@@ -25,6 +25,7 @@ from ideation import create_app
 from ideation.core import mail
 from ideation.extensions import db
 from tests import factories
+from tests.mailbox import mailbox  # noqa: F401 - a real SMTP server, for any test that asks
 
 TEST_DATABASE_URL = os.environ.get("IDEATION_TEST_DATABASE_URL")
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
@@ -149,6 +150,9 @@ def make_test_app(database: dict, tmp_path: Path, **overrides: object) -> Flask:
         # Mail is sent by a thread per process; tests that need it switch it on, the others
         # read the outbox table as it was written.
         "IDEATION_MAIL_BACKGROUND": False,
+        # The daily and weekly jobs run after responses; tests that are about them turn
+        # them on, the rest keep their requests free of side work.
+        "IDEATION_SCHEDULED_JOBS": False,
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         **database,
         **overrides,

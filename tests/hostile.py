@@ -31,7 +31,8 @@ from tests.xss import MARK, PAYLOADS, payload_text
 
 # table -> columns people type into (directly, or through an import file).
 USER_TEXT: dict[str, tuple[str, ...]] = {
-    "users": ("name",),
+    "users": ("name", "pseudonym"),
+    "privacy_statements": ("body_nl", "body_en"),
     "challenges": ("title", "question", "description", "image_alt"),
     "themes": ("name", "description"),
     "ideas": ("title", "description", "hidden_reason", "imported_author"),
@@ -66,6 +67,10 @@ NOT_USER_TEXT: dict[str, str] = {
     "ideas.source": "set by the code (web/import)",
     "idea_images.storage_key": "random file name", "prototype_images.storage_key": "random",
     "invitations.email": "checked as an e-mail address",
+    "role_invitations.email": "checked as an e-mail address",
+    "users.pending_email": "checked as an e-mail address",
+    "consents.kind": "code", "scheduled_runs.name": "code",
+    "notification_preferences.topic": "code", "notification_preferences.channel": "code",
     "invitations.token_nonce": "random", "invitations.token_hash": "a hash",
     "decision_concerns.key": "made by the code (question:3, group:2)",
     "audit_events.action": "code", "audit_events.object_type": "code",
@@ -158,9 +163,12 @@ def _more_states(users: dict[str, Any]) -> set[str]:
     from ideation.ideas.importer import ImportFile, Row, import_ideas
     from ideation.ideas.models import CommentStatus, IdeaStatus
     from ideation.moderation import services as moderation
+    from ideation.privacy.services import set_statement
 
     challenge = challenges.get_by_slug(SLUG)
     core, citizen, admin = users["core_team"], users["citizen"], users["admin"]
+    set_statement(admin, "Privacyverklaring", "Privacy statement")  # the admin's own text
+    citizen.pseudonym = "Schuilnaam"
     reporter = users["stakeholder"]
     ideas.update_settings(core, challenge, is_premoderated=False, allows_anonymous=True)
     photo = ideas.submit_idea(citizen, challenge, {

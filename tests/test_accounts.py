@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from ideation.accounts.models import MembershipRole, User
 from ideation.extensions import db
+from ideation.privacy.models import Consent
 from tests.factories import PASSWORD, make_challenge, make_user
+from tests.mailbox import text_of
 
 NEW_PASSWORD = "a brand new sentence"
 
@@ -17,6 +20,7 @@ def registration(**overrides: str) -> dict[str, str]:
         "email": "eva@example.org",
         "password": "long enough pw",
         "confirm": "long enough pw",
+        "privacy": "y",
         **overrides,
     }
 
@@ -32,17 +36,36 @@ def is_logged_in(client) -> bool:
 # Registering
 
 
-def test_registering_creates_a_citizen_and_logs_them_in(client, app):
+def test_registering_creates_an_unconfirmed_citizen_and_asks_to_look_in_the_mail(client, app):
     response = client.post_form("/register", registration(email="Eva@Example.org"))
 
     assert response.status_code == 302
+    assert response.location.endswith("/register/check-your-email")
     user = user_by_email("eva@example.org")
     assert user.name == "Eva de Vries"
-    assert not user.is_admin
+    assert not user.is_admin and not user.is_confirmed
     assert user.memberships == []
     assert user.locale == "nl"  # the language the page was in
-    assert "Welkom, Eva de Vries" in client.get("/").get_data(as_text=True)
-    assert is_logged_in(client)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Kijk in je e-mail" in page
+    assert not is_logged_in(client)  # the same answer as for a known address: no session
+
+
+def test_registering_records_consent_to_the_privacy_statement_in_force(client, app):
+    client.post_form("/register", registration())
+
+    [consent] = db.session.scalars(select(Consent)).all()
+    assert consent.user_id == user_by_email("eva@example.org").id
+    assert consent.statement_version == 0  # the built-in statement
+    assert consent.given_dt is not None
+
+
+def test_registering_needs_consent_to_the_privacy_statement(client, app):
+    response = client.post_form("/register", registration(privacy=""))
+
+    assert "Je kunt alleen een account maken als je akkoord gaat." in response.get_data(
+        as_text=True)
+    assert user_by_email("eva@example.org") is None
 
 
 def test_the_register_link_of_the_menu_brings_a_new_citizen_back_to_the_page(client, app):
@@ -52,7 +75,10 @@ def test_the_register_link_of_the_menu_brings_a_new_citizen_back_to_the_page(cli
 
     response = client.post_form(f"/register?next=/c/{challenge.slug}", registration())
 
-    assert response.status_code == 302 and response.location == f"/c/{challenge.slug}"
+    assert response.status_code == 302
+    assert response.location == f"/register/check-your-email?next=/c/{challenge.slug}"
+    check = client.get(response.location).get_data(as_text=True)
+    assert f'href="/login?next=/c/{challenge.slug}"' in check
 
 
 def test_passwords_are_stored_as_scrypt_hashes(client, app):
@@ -63,18 +89,51 @@ def test_passwords_are_stored_as_scrypt_hashes(client, app):
     assert "long enough pw" not in stored
 
 
-def test_registering_with_a_taken_email_is_refused_and_keeps_the_input(client, app):
+def test_registering_with_a_taken_email_answers_as_for_a_new_one_and_tells_the_owner(
+        client, app, mailbox):
+    """Issue 14, finding 8: the page said "al een account", so anyone could test addresses."""
+    owner = make_user(email="eva@example.org")
+    new = client.post_form("/register", registration(name="Nieuw", email="nieuw@example.org"))
+    client.get("/")  # a fresh visit, as a second attacker's request would be
+    taken = client.post_form("/register", registration(name="Eva Twee", email="EVA@example.org"))
+
+    assert (taken.status_code, taken.location) == (new.status_code, new.location)
+    assert taken.get_data() == new.get_data()
+    assert db.session.scalar(select(func.count(User.id))) == 2  # the owner and "nieuw"
+    assert db.session.get(User, owner.id).name == owner.name
+    message = mailbox.last_to("eva@example.org")
+    assert message["Subject"] == "Je hebt al een account"
+    assert "/forgot-password" in text_of(message)
+    assert mailbox.last_to("nieuw@example.org")["Subject"] == "Bevestig je e-mailadres"
+
+
+def test_registration_costs_one_password_hash_for_new_and_known_addresses(client, app,
+                                                                       monkeypatch):
+    """The time class of both answers is the same: one scrypt hash each (the costly step)."""
+    import ideation.accounts.models as models
+    import ideation.accounts.services as services
+
+    calls: list[str] = []
+
+    def counting(original):
+        def wrapped(password, *args, **kwargs):
+            calls.append(password)
+            return original(password, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(services, "generate_password_hash",
+                        counting(services.generate_password_hash))
+    monkeypatch.setattr(models, "generate_password_hash",
+                        counting(models.generate_password_hash))
     make_user(email="eva@example.org")
+    calls.clear()
 
-    response = client.post_form("/register", registration(name="Eva Twee", email="EVA@example.org"))
-    page = response.get_data(as_text=True)
+    client.post_form("/register", registration(email="nieuw@example.org"))
+    new_calls = len(calls)
+    client.post_form("/register", registration(email="eva@example.org"))
 
-    assert response.status_code == 200
-    assert "Er is al een account met dit e-mailadres." in page
-    assert 'value="Eva Twee"' in page
-    assert 'value="EVA@example.org"' in page
-    assert db.session.scalars(select(User)).all() == [user_by_email("eva@example.org")]
-    assert not is_logged_in(client)
+    assert new_calls == 1
+    assert len(calls) - new_calls == 1
 
 
 def test_registering_with_a_short_password_is_refused(client, app):
@@ -87,6 +146,42 @@ def test_registering_with_a_short_password_is_refused(client, app):
     assert 'aria-describedby="password-help password-error"' in page
     assert page.count('aria-invalid="true"') == 1
     assert '="None"' not in page
+
+
+@pytest.mark.parametrize("password", ["1234567890", "password12", "aaaaaaaaaaaa",
+                                      "wachtwoord123", "qwertyuiop", "Wachtwoord1!"])
+def test_registering_with_a_common_or_patterned_password_is_refused(client, app, password):
+    """Issue 14, finding 7: each of these was accepted."""
+    response = client.post_form("/register", registration(password=password, confirm=password))
+
+    assert "Dit wachtwoord is te makkelijk te raden" in response.get_data(as_text=True)
+    assert user_by_email("eva@example.org") is None
+
+
+@pytest.mark.parametrize("password", ["eva@example.org", "Eva@Example.org!!", "mijn-eva-2024x"])
+def test_registering_with_a_password_containing_the_email_address_is_refused(client, app,
+                                                                            password):
+    response = client.post_form("/register", registration(password=password, confirm=password))
+
+    assert "Je wachtwoord mag je e-mailadres niet bevatten." in response.get_data(as_text=True)
+    assert user_by_email("eva@example.org") is None
+
+
+def test_a_weak_password_is_refused_before_the_address_is_looked_at(client, app, mailbox):
+    make_user(email="eva@example.org")
+
+    response = client.post_form("/register", registration(password="1234567890",
+                                                          confirm="1234567890"))
+
+    assert response.status_code == 200  # the form again, as for a new address
+    assert mailbox.to("eva@example.org") == []
+
+
+def test_a_long_sentence_is_a_good_password(client, app):
+    password = "mijn fiets staat altijd bij de bakker om de hoek"
+    client.post_form("/register", registration(password=password, confirm=password))
+
+    assert user_by_email("eva@example.org").check_password(password)
 
 
 def test_registering_with_two_different_passwords_is_refused(client, app):
@@ -102,6 +197,47 @@ def test_logged_in_visitor_is_sent_away_from_register(client, app):
 
 
 # Logging in and out
+
+
+def test_logging_out_ends_the_session_on_the_server(client, app):
+    """Issue 14, finding 4: a copy of the session cookie taken before /logout still worked."""
+    user = make_user()
+    client.login(user)
+    copied = client.get_cookie("session").value
+
+    client.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+
+    assert thief.get("/account").status_code == 302
+    assert not is_logged_in(client)
+    assert client.login(user).status_code == 302  # logging in again works
+
+
+def test_the_remember_me_cookie_is_secure_when_sessions_are_secure(database, tmp_path):
+    """Issue 14, finding 5: the remember-me cookie lacked Secure behind HTTPS."""
+    from tests.conftest import CSRF_PATTERN, make_test_app
+
+    app = make_test_app(database, tmp_path, SESSION_COOKIE_SECURE=True)
+    with app.app_context():
+        db.create_all()
+        user = make_user()
+        client = app.test_client()
+        page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+        match = CSRF_PATTERN.search(page)
+        # Over HTTPS Flask-WTF also checks that the form came from this site.
+        response = client.post("/login", base_url="https://localhost",
+                               headers={"Referer": "https://localhost/login"}, data={
+            "csrf_token": match.group(1) or match.group(2), "email": user.email,
+            "password": PASSWORD, "remember": "y"})
+        db.session.remove()
+        db.engine.dispose()
+
+    assert response.status_code == 302
+    cookies = {header.split("=", 1)[0]: header
+               for header in response.headers.getlist("Set-Cookie")}
+    assert "; Secure" in cookies["remember_token"]
+    assert "; HttpOnly" in cookies["remember_token"]
 
 
 def test_login_and_logout(client, app):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
 
-from ideation.accounts.models import Membership, MembershipRole
-from ideation.challenges.models import Challenge, PhaseKind, Theme
+from ideation.challenges.models import AuthorDisplay, Challenge, PhaseKind, Theme
 from ideation.core.models import AuditEvent
 from ideation.extensions import db
 from tests.factories import make_challenge, make_user
@@ -20,6 +20,7 @@ def new_challenge(**overrides: str) -> dict[str, str]:
         "question": "Hoe wonen jong en oud samen?",
         "description": "Waarom deze vraag.",
         "language": "nl",
+        "author_display": "first_name",
         **overrides,
     }
 
@@ -72,8 +73,22 @@ def test_admin_creates_a_challenge_with_five_unplanned_phases(client, app):
     assert challenge.created_by_id == admin.id
     assert [phase.kind for phase in challenge.phases] == list(PhaseKind)
     assert not any(phase.is_scheduled for phase in challenge.phases)
+    assert challenge.author_display is AuthorDisplay.first_name
     [created] = events("challenge.created")
     assert (created.actor_id, created.challenge_id) == (admin.id, challenge.id)
+
+
+def test_a_new_challenge_needs_a_deliberate_choice_of_how_authors_are_named(client, app):
+    client.login(make_user("admin"))
+    form = client.get("/admin/challenges/new").get_data(as_text=True)
+    options = re.findall(r'<input[^>]*name="author_display"[^>]*>', form)
+    assert len(options) == 4
+    assert not [option for option in options if "checked" in option]  # no default
+
+    response = client.post_form("/admin/challenges/new", new_challenge(author_display=""))
+
+    assert "Kies hoe de namen van schrijvers te zien zijn." in response.get_data(as_text=True)
+    assert challenge_by_slug("samen-wonen") is None
 
 
 def test_slug_with_spaces_or_capitals_is_explained_and_input_kept(client, app):
@@ -306,78 +321,6 @@ def test_theme_of_another_challenge_cannot_be_removed_through_this_one(client, a
 
 
 # Team
-
-
-def add_member(client, challenge, email: str, role: MembershipRole):
-    return client.post_form(
-        f"/c/{challenge.slug}/manage/team", {"email": email, "role": role.value}
-    )
-
-
-def test_admin_adds_a_core_team_member_by_email(client, app):
-    challenge = make_challenge()
-    person = make_user(email="kern@example.org")
-    client.login(make_user("admin"))
-
-    response = add_member(client, challenge, "Kern@Example.org", MembershipRole.core_team)
-
-    assert response.status_code == 302
-    db.session.refresh(person)
-    assert person.role_in(challenge) is MembershipRole.core_team
-    [event] = events("membership.set")
-    assert (event.old_state, event.new_state) == (None, "core_team")
-
-
-def test_core_team_adds_a_stakeholder(client, app):
-    challenge = make_challenge()
-    person = make_user()
-    client.login(make_user("core_team", challenge=challenge))
-
-    response = add_member(client, challenge, person.email, MembershipRole.stakeholder)
-
-    assert response.status_code == 302
-    db.session.refresh(person)
-    assert person.role_in(challenge) is MembershipRole.stakeholder
-
-
-def test_core_team_cannot_add_a_core_team_member(client, app):
-    challenge = make_challenge()
-    person = make_user()
-    client.login(make_user("core_team", challenge=challenge))
-
-    response = add_member(client, challenge, person.email, MembershipRole.core_team)
-
-    assert response.status_code == 403
-    db.session.refresh(person)
-    assert person.role_in(challenge) is None
-    assert [e for e in events("membership.set") if e.details["user_id"] == person.id] == []
-
-
-def test_core_team_cannot_demote_another_core_team_member(client, app):
-    challenge = make_challenge()
-    colleague = make_user("core_team", challenge=challenge)
-    client.login(make_user("core_team", challenge=challenge))
-
-    response = add_member(client, challenge, colleague.email, MembershipRole.stakeholder)
-
-    assert response.status_code == 403
-    db.session.refresh(colleague)
-    assert colleague.role_in(challenge) is MembershipRole.core_team
-
-
-def test_adding_an_unknown_email_asks_the_person_to_register_first(client, app):
-    challenge = make_challenge()
-    client.login(make_user("core_team", challenge=challenge))
-
-    response = add_member(client, challenge, "onbekend@example.org", MembershipRole.stakeholder)
-    page = response.get_data(as_text=True)
-
-    assert response.status_code == 422
-    assert "Er is geen account met dit e-mailadres." in page
-    assert 'value="onbekend@example.org"' in page
-    assert db.session.scalars(select(Membership)).all() == [
-        m for m in challenge.memberships if m.role is MembershipRole.core_team
-    ]
 
 
 def test_core_team_removes_a_stakeholder(client, app):

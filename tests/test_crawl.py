@@ -25,6 +25,8 @@ NOT_LINKED = {
     "validation.token_answer": "the personal link comes by e-mail (the stakeholder_link crawl "
                                "starts there)",
     "validation.token_image": "the images of the page behind the personal link",
+    "accounts.confirm_email": "the confirmation link comes by e-mail",
+    "accounts.registered": "where registering leads (a redirect after the form), not a link",
 }
 
 # Pages a person may open but that are not theirs to find, and why.
@@ -32,6 +34,9 @@ NOT_FOR = {
     **{(role, "validation.my_rounds"): "not invited to any round: the menu offers the page to "
                                        "those who are" for role in ("citizen", "core_team",
                                                                      "admin")},
+    **{(role, "accounts.forgot_password"): "logged in, so the password is known; the page is "
+                                           "linked from the log-in page"
+       for role in ("citizen", "stakeholder", "core_team", "admin")},
     ("citizen", "ideas.edit_comment"): "the demo's responses are older than the 15 minutes in "
                                        "which their author may change them (the page says so)",
     **{(role, "validation.minority_answers"): "the page of all reasons is linked from a "

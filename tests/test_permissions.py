@@ -34,11 +34,19 @@ MATRIX = [
     ("POST", "/c/open/manage/details", "details",   (LOGIN, 403,   403,   403,   SAVED, SAVED)),
     ("POST", "/c/open/manage/phases", "bad_phases", (LOGIN, 403,   403,   403,   422,   422)),
     ("POST", "/c/open/manage/themes", "theme",      (LOGIN, 403,   403,   403,   SAVED, SAVED)),
-    ("POST", "/c/open/manage/team",   "unknown",    (LOGIN, 403,   403,   403,   422,   422)),
+    ("POST", "/c/open/manage/team",   "unknown",    (LOGIN, 403,   403,   403,   SAVED, SAVED)),
     ("GET", "/admin",                 None,         (LOGIN, 403,   403,   403,   403,   200)),
     ("GET", "/admin/challenges/new",  None,         (LOGIN, 403,   403,   403,   403,   200)),
     ("GET", "/account",               None,         (LOGIN, 200,   200,   200,   200,   200)),
     ("GET", "/account/password",      None,         (LOGIN, 200,   200,   200,   200,   200)),
+    ("GET", "/account/email",         None,         (LOGIN, 200,   200,   200,   200,   200)),
+    ("GET", "/account/notifications", None,         (LOGIN, 200,   200,   200,   200,   200)),
+    ("GET", "/account/my-data",       None,         (LOGIN, 200,   200,   200,   200,   200)),
+    ("GET", "/account/my-data.json",  None,         (LOGIN, 200,   200,   200,   200,   200)),
+    ("GET", "/account/delete",        None,         (LOGIN, 200,   200,   200,   200,   200)),
+    ("GET", "/admin/privacy",         None,         (LOGIN, 403,   403,   403,   403,   200)),
+    ("POST", "/c/open/manage/anonymise", None,      (LOGIN, 403,   403,   403,   403,   SAVED)),
+    ("GET", "/privacy",               None,         (200,   200,   200,   200,   200,   200)),
 ]
 # fmt: on
 
@@ -48,6 +56,7 @@ BODIES = {
     "bad_phases": {"dream-starts_on": "2026-12-01"},  # no end date
     "theme": {"name": "Nieuw thema"},
     "unknown": {"email": "niemand@example.org", "role": "stakeholder"},
+    None: {},
 }
 
 

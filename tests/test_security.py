@@ -24,7 +24,15 @@ PUBLIC_ENDPOINTS = {
     "core.accessibility",  # the accessibility statement
     "challenges.image",  # a card's picture, only while the challenge is visible to the viewer
     "accounts.register",
+    "accounts.registered",  # "look in your e-mail"
     "accounts.login",
+    "accounts.forgot_password",  # answers alike for every address
+    "accounts.reset_password",  # the signed, single-use link from the e-mail is the key
+    "accounts.confirm_email",  # the signed link from the e-mail, and its button
+    "accounts.confirm_email_post",
+    "accounts.invitation",  # an invitation into a role; the signed link is the key
+    "notifications.unsubscribe",  # works without logging in, as every e-mail promises
+    "privacy.statement",
     "challenges.index",
     "challenges.show",
     "challenges.timeline",  # public audit events only, without names

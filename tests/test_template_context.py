@@ -47,6 +47,7 @@ def test_the_author_helper_works_on_a_page_of_another_feature(app):
         author_id = 7
         challenge = None
         source = "web"
+        imported_author = None
 
     with app.test_request_context("/"):
         app.update_template_context(context := {"idea": Anonymous(), "viewer": None})

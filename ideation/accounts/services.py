@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ideation.accounts import emails, tokens
 from ideation.accounts.models import Membership, MembershipRole, User, password_method
+from ideation.accounts.passwords import password_problem
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
 from ideation.core.permissions import ensure_admin, ensure_can_manage
+from ideation.core.signals import email_confirmed
 from ideation.extensions import db
-
-MIN_PASSWORD_LENGTH = 10
 
 
 @cache
@@ -40,21 +41,119 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(email: str, name: str, password: str, *, locale: str | None = None,
-                  email_notifications: bool = False) -> User:
-    """Create a citizen account. Raises AccountError when the address is taken.
+def ensure_strong_password(password: str, email: str, name: str = "",
+                           field: str = "password") -> None:
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise AccountError(problem, field)
 
-    ``email_notifications`` is the person's own choice to get updates by e-mail (off unless
-    they tick it)."""
+
+def register_user(email: str, name: str, password: str, *, locale: str | None = None,
+                  email_notifications: bool = False) -> User | None:
+    """Register a citizen, answering alike whether or not the address has an account.
+
+    A new address gets an account (unconfirmed) and a link to confirm it; an address that has
+    an account gets no second one: its owner is told by e-mail instead. Both ways cost one
+    password hash, so neither the answer nor its time tells which it was. Returns the new user,
+    or None. A weak password is refused first, before the address is looked at.
+    ``email_notifications`` is the person's own choice to get updates by e-mail."""
     email = normalise_email(email)
-    if find_user_by_email(email) is not None:
-        raise AccountError(_("There is already an account with this e-mail address."), "email")
+    ensure_strong_password(password, email, name)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        generate_password_hash(password, method=password_method())  # the same work as below
+        emails.send_already_registered(existing)
+        return None
     user = User(email=email, name=name.strip(), locale=locale,
-                email_notifications=email_notifications)
+                email_notifications=email_notifications, email_confirmed_dt=None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record_event(user, "user.registered", user)
+    emails.send_confirmation(user, email)
     return user
+
+
+def confirm_email(token: str) -> User | None:
+    """Follow a confirmation link: confirm a new account's address, or move the account to its
+    new address. Returns the user, or None when the link is not (or no longer) valid.
+
+    A first confirmation sends ``email_confirmed``, so what waited as drafts goes out."""
+    found = tokens.confirmation(token)
+    if found is None:
+        return None
+    user, address = found
+    if address == user.email:
+        if user.email_confirmed_dt is None:
+            user.email_confirmed_dt = utcnow()
+            record_event(user, "user.email_confirmed", user)
+            db.session.flush()
+            email_confirmed.send(user, actor=user)
+        return user
+    if address != user.pending_email or find_user_by_email(address) is not None:
+        return None
+    old_confirmed = user.email_confirmed_dt
+    user.email, user.pending_email = address, None
+    user.email_confirmed_dt = utcnow()
+    record_event(user, "user.email_changed", user)
+    db.session.flush()
+    if old_confirmed is None:
+        email_confirmed.send(user, actor=user)
+    return user
+
+
+def resend_confirmation(user: User) -> None:
+    """Send the confirmation link again (for the new address when a change waits)."""
+    if user.pending_email:
+        emails.send_confirmation(user, user.pending_email)
+    elif not user.is_confirmed:
+        emails.send_confirmation(user, user.email)
+
+
+def request_email_change(user: User, new_address: str, password: str) -> None:
+    """Ask to move the account to ``new_address``: it must be confirmed from there; the old
+    address is told. When the new address has an account, that address is told instead and
+    nothing changes (the answer on the page is the same)."""
+    if not user.check_password(password):
+        raise AccountError(_("Your current password is not correct."), "password")
+    new_address = normalise_email(new_address)
+    if new_address == user.email:
+        raise AccountError(_("This is already your e-mail address."), "email")
+    if find_user_by_email(new_address) is not None:
+        emails.send_address_taken(user, new_address)
+        return
+    user.pending_email = new_address
+    record_event(user, "user.email_change_requested", user)
+    emails.send_confirmation(user, new_address)
+    emails.send_address_change_notice(user, new_address)
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link when the address has an active account; nothing otherwise. The page
+    says the same either way."""
+    user = find_user_by_email(email)
+    if user is not None and not user.is_blocked:
+        emails.send_password_reset(user)
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; the link dies with the old password, and every
+    session of the person ends. Following the link also proves the address."""
+    user = tokens.user_for_reset(token)
+    if user is None:
+        raise AccountError(_("This link does not work (any more). Ask for a new one."), "")
+    ensure_strong_password(password, user.email, user.name)
+    user.set_password(password)
+    if user.email_confirmed_dt is None:
+        user.email_confirmed_dt = utcnow()
+        email_confirmed.send(user, actor=user)
+    record_event(user, "user.password_reset", user)
+    return user
+
+
+def log_out(user: User) -> None:
+    """End this person's sessions on the server, so a copied cookie opens nothing."""
+    user.end_sessions()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -73,11 +172,14 @@ def change_password(user: User, current: str, new: str) -> None:
     """Replace the password; every other session of this user is logged out."""
     if not user.check_password(current):
         raise AccountError(_("Your current password is not correct."), "current_password")
+    ensure_strong_password(new, user.email, user.name)
     user.set_password(new)
+    record_event(user, "user.password_changed", user)
 
 
 def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
-    """Create a user from the command line (or return an error when the address exists)."""
+    """Create a user from the command line (or return an error when the address exists).
+    The password rule is the command's to apply (tests make users with simple passwords)."""
     if find_user_by_email(email) is not None:
         raise AccountError(f"a user with e-mail {normalise_email(email)} already exists", "email")
     user = User(email=normalise_email(email), name=name.strip() or email, is_admin=is_admin)

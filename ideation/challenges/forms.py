@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ideation.accounts.models import MembershipRole
+from ideation.challenges.authors import AUTHOR_DISPLAY_LABELS
 from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import PHASE_LABELS
 from ideation.core.forms import Form
@@ -51,6 +52,15 @@ class NewChallengeForm(ChallengeDetailsForm):
         _l("Web address"),
         validators=[DataRequired(message=_l("Choose a web address.")), Length(min=3, max=80)],
         description=_l("Small letters, digits and hyphens, for example scheiden-zonder-schade."),
+    )
+    # No default: how people are named is a promise to them, so it is chosen on purpose.
+    author_display = RadioField(
+        _l("How are authors named in public?"),
+        choices=[SelectChoice(value.value, label)
+                 for value, label in AUTHOR_DISPLAY_LABELS.items()],
+        validators=[DataRequired(message=_l("Choose how authors are named."))],
+        description=_l("Citizens see this before they send anything in. It cannot be changed "
+                       "later. The core team always sees who wrote what."),
     )
     field_order = ("slug",)
 
@@ -91,13 +101,23 @@ class MemberForm(Form):
         validators=[DataRequired(message=_l("Fill in an e-mail address.")),
                     Email(message=_l("This is not a valid e-mail address."),
                           check_deliverability=False)],
-        description=_l("The person needs an account on this platform."),
+        description=_l("We send an invitation link to this address. The person does not "
+                       "need an account yet."),
     )
+    # No default: an invitation into the core team must never happen by an unnoticed choice.
     role = RadioField(
         _l("Role"),
         choices=[SelectChoice(MembershipRole.core_team.value, _l("Core team")),
                  SelectChoice(MembershipRole.stakeholder.value, _l("Stakeholder"))],
-        default=MembershipRole.stakeholder.value,
+        validators=[DataRequired(message=_l("Choose a role."))],
+    )
+
+
+class RoleForm(Form):
+    role = RadioField(
+        _l("New role"),
+        choices=[SelectChoice(MembershipRole.core_team.value, _l("Core team")),
+                 SelectChoice(MembershipRole.stakeholder.value, _l("Stakeholder"))],
         validators=[DataRequired(message=_l("Choose a role."))],
     )
 

@@ -31,6 +31,15 @@ class PhaseKind(enum.StrEnum):
     agenda = "agenda"
 
 
+class AuthorDisplay(enum.StrEnum):
+    """How the public sees who wrote an idea or response (``challenges/authors.py``)."""
+
+    full_name = "full_name"
+    first_name = "first_name"  # first name and the initial of the last name: "Eva V."
+    pseudonym = "pseudonym"  # a name the person chose for themselves
+    no_names = "no_names"
+
+
 _enum = str_enum
 
 
@@ -53,6 +62,12 @@ class Challenge(db.Model):
     image_alt: Mapped[str | None] = mapped_column(String(300))
     image_width: Mapped[int | None]
     image_height: Mapped[int | None]
+    author_display: Mapped[AuthorDisplay] = mapped_column(
+        _enum(AuthorDisplay), default=AuthorDisplay.full_name,
+        server_default=AuthorDisplay.full_name.value)
+    # Set when an admin anonymised the closed challenge: the content stays, every link to a
+    # person is gone.
+    anonymised_dt: Mapped[datetime | None]
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", lazy="selectin",

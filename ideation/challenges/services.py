@@ -15,7 +15,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from ideation.accounts.models import User
-from ideation.challenges.models import Challenge, Language, Phase, PhaseKind, Theme
+from ideation.challenges.models import (
+    AuthorDisplay,
+    Challenge,
+    Language,
+    Phase,
+    PhaseKind,
+    Theme,
+)
 from ideation.core.audit import record_event
 from ideation.core.permissions import can_manage, ensure_admin, ensure_can_manage
 from ideation.extensions import db
@@ -68,6 +75,7 @@ def create_challenge(actor: User | None, data: Mapping[str, Any]) -> Challenge:
         description=(data.get("description") or "").strip(),
         language=Language(data.get("language") or Language.nl),
         is_published=bool(data.get("is_published", False)),
+        author_display=AuthorDisplay(data.get("author_display") or AuthorDisplay.full_name),
         created_by_id=actor.id if actor else None,
         phases=[Phase(kind=kind, position=i) for i, kind in enumerate(PhaseKind)],
     )

@@ -19,9 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ideation.accounts.models import Membership, MembershipRole
-from ideation.accounts.services import find_user_by_email, remove_membership, set_membership
-from ideation.challenges import services
+from ideation.accounts import invitations
+from ideation.accounts.models import Membership, MembershipRole, RoleInvitation
+from ideation.accounts.services import AccountError, remove_membership
+from ideation.challenges import authors, services
 from ideation.challenges import timeline as progress
 from ideation.challenges.forms import (
     CardImageForm,
@@ -29,6 +30,7 @@ from ideation.challenges.forms import (
     MemberForm,
     NewChallengeForm,
     PhaseDatesForm,
+    RoleForm,
     ThemeForm,
 )
 from ideation.challenges.models import Challenge, PhaseKind, Theme
@@ -36,15 +38,22 @@ from ideation.challenges.phases import Action, check, current_phase, is_closed, 
 from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm, Form
 from ideation.core.models import AuditEvent
-from ideation.core.permissions import admin_required, can_manage, ensure_can_manage
+from ideation.core.permissions import acting_user, admin_required, can_manage, ensure_can_manage
 from ideation.core.routing import page_arg
 from ideation.core.security import public
-from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
+from ideation.core.viewhelpers import attach_error, attempt, ensure_button_posted, submit
 from ideation.extensions import db
 from ideation.ideas.services import TakingPart, taking_part
 from ideation.media.storage import uploads_store
 
 bp = Blueprint("challenges", __name__)
+
+
+@bp.app_context_processor
+def author_names() -> dict[str, Any]:
+    """On every page: name authors only through ``challenges/authors.py``."""
+    return {"idea_author": authors.idea_author, "comment_author": authors.comment_author,
+            "AUTHOR_DISPLAY_LABELS": authors.AUTHOR_DISPLAY_LABELS}
 
 
 def get_challenge(slug: str, *, manage: bool = False) -> Challenge:
@@ -158,13 +167,16 @@ def render_manage(challenge: Challenge, status: int = 200, **forms: Any) -> tupl
     forms.setdefault("member_form", MemberForm(formdata=None))
     forms.setdefault("image_form", CardImageForm(formdata=None,
                                                  data={"image_alt": challenge.image_alt}))
+    forms.setdefault("role_form", RoleForm(formdata=None))
+    forms.setdefault("open_invitations", invitations.open_invitations(challenge))
     members = db.session.scalars(
         select(Membership).where(Membership.challenge_id == challenge.id)
         .join(Membership.user).order_by(Membership.role, Membership.created_dt)
     ).all()
     return render_template(
         "challenges/manage.html", challenge=challenge, members=members,
-        button_form=EmptyForm(), phase_kinds=list(PhaseKind), **forms,
+        button_form=EmptyForm(), phase_kinds=list(PhaseKind), closed=is_closed(challenge),
+        **forms,
     ), status
 
 
@@ -243,27 +255,62 @@ def remove_theme(slug: str, theme_id: int) -> Response:
 
 @bp.post("/c/<slug>/manage/team")
 def add_member(slug: str) -> Response | tuple[str, int]:
+    """Invite someone by e-mail into the core team (admins) or as a stakeholder."""
     challenge = get_challenge(slug, manage=True)
     form = MemberForm()
     if form.validate():
-        user = find_user_by_email(form.email.data)
-        if user is None:
-            form.email.errors.append(_("There is no account with this e-mail address. "
-                                       "Ask the person to register first."))
+        try:
+            invitations.invite(acting_user(), challenge, form.email.data,
+                               MembershipRole(form.role.data))
+        except AccountError as error:
+            db.session.rollback()
+            attach_error(form, error)
         else:
-            set_membership(current_user, challenge, user, MembershipRole(form.role.data))
             db.session.commit()
-            flash(_("%(name)s is added to the team.", name=user.name), "success")
+            flash(_("The invitation is sent to %(address)s.", address=form.email.data.strip()),
+                  "success")
             return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="team"))
     return render_manage(challenge, 422, member_form=form)
+
+
+def _membership(challenge: Challenge, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.challenge_id != challenge.id:
+        abort(404)
+    return membership
+
+
+@bp.post("/c/<slug>/manage/team/<int:membership_id>/role")
+def change_member_role(slug: str, membership_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    membership = _membership(challenge, membership_id)
+    form = RoleForm()
+    if not form.validate():
+        flash(_("Choose a role."), "error")
+    else:
+        invitations.change_role(acting_user(), membership, MembershipRole(form.role.data))
+        db.session.commit()
+        flash(_("The role of %(name)s is changed.", name=membership.user.name), "success")
+    return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="team"))
+
+
+@bp.post("/c/<slug>/manage/invitations/<int:invitation_id>/withdraw")
+def withdraw_invitation(slug: str, invitation_id: int) -> Response:
+    challenge = get_challenge(slug, manage=True)
+    ensure_button_posted()
+    invitation = db.session.get(RoleInvitation, invitation_id)
+    if invitation is None or invitation.challenge_id != challenge.id:
+        abort(404)
+    invitations.withdraw(acting_user(), invitation)
+    db.session.commit()
+    flash(_("The invitation is withdrawn."), "success")
+    return redirect(url_for("challenges.manage", slug=challenge.slug, _anchor="team"))
 
 
 @bp.post("/c/<slug>/manage/team/<int:membership_id>/remove")
 def remove_member(slug: str, membership_id: int) -> Response:
     challenge = get_challenge(slug, manage=True)
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.challenge_id != challenge.id:
-        abort(404)
+    membership = _membership(challenge, membership_id)
     remove_membership(current_user, membership)
     db.session.commit()
     flash(_("The person is removed from the team."), "success")

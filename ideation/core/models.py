@@ -69,3 +69,13 @@ class OutgoingMail(db.Model):
     # When a sender last took the message; a stale claim (a crashed sender) makes it due again.
     claimed_dt: Mapped[datetime | None]
     sent_dt: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ScheduledRun(db.Model):
+    """When a periodic job (retention, the weekly digest) last ran. Claimed with a
+    compare-and-set update, so among many workers one runs it."""
+
+    __tablename__ = "scheduled_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_dt: Mapped[datetime | None]

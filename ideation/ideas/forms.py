@@ -57,6 +57,13 @@ class IdeaForm(IdeaEditForm):
         validators=[Optional(), Length(max=300, message=_l("Use at most 300 characters."))],
         description=_l("A few words for people who cannot see the photos."),
     )
+    pseudonym = StringField(
+        _l("The name others see"),
+        validators=[Optional(), Length(max=60, message=_l("Use at most 60 characters."))],
+        description=_l("In this challenge you choose the name shown with your ideas and "
+                       "responses. Do not use your real name if you do not want to be "
+                       "recognised."),
+    )
     is_anonymous = BooleanField(_l("Show my idea without my name"),
                                 description=_l("The core team can still see who you are."))
     consent = BooleanField(

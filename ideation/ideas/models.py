@@ -27,11 +27,15 @@ class IdeaStatus(enum.StrEnum):
     pending = "pending"  # waiting for the core team when the challenge pre-moderates
     hidden = "hidden"  # by the core team, with a reason the author can read
     withdrawn = "withdrawn"  # by the author
+    # Sent in before the author confirmed their e-mail address: seen by the author only, and
+    # sent in for real (published or pending) once they confirm.
+    draft = "draft"
 
 
 class CommentStatus(enum.StrEnum):
     published = "published"
     hidden = "hidden"
+    draft = "draft"  # as for ideas: the author has not confirmed their address yet
 
 
 _enum = str_enum

@@ -24,13 +24,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, false, func, or_, select, true, union
+from sqlalchemy import ColumnElement, false, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from ideation.accounts.models import User
-from ideation.challenges.models import Challenge, Theme
+from ideation.challenges.models import AuthorDisplay, Challenge, Theme
 from ideation.challenges.phases import Action, ensure_allowed
 from ideation.challenges.services import (
     THEME_REMOVAL_CHECKS,
@@ -45,6 +45,7 @@ from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, can_manage
 from ideation.core.routing import optional_database_id
+from ideation.core.signals import comment_published, email_confirmed, idea_moderated
 from ideation.extensions import db
 from ideation.ideas.models import (
     Comment,
@@ -105,11 +106,14 @@ def _is_author(user: User | None, idea: Idea) -> bool:
 
 
 def visible_to(viewer: User | None, idea: Idea) -> bool:
-    """Published ideas to everyone who may see the challenge; the rest to author and team."""
+    """Published ideas to everyone who may see the challenge; the rest to author and team,
+    drafts to their author only."""
     if not can_view(viewer, idea.challenge):
         return False
     if idea.status is IdeaStatus.published:
         return True
+    if idea.status is IdeaStatus.draft:
+        return _is_author(viewer, idea)
     return _is_author(viewer, idea) or can_manage(viewer, idea.challenge)
 
 
@@ -204,23 +208,64 @@ def submit_idea(author: User, challenge: Challenge, data: Mapping[str, Any],
                 or built_on.status is not IdeaStatus.published):
             raise IdeaError(_("The idea you build on cannot be found."), "built_on_id")
     processed = _process_photos(images)
+    pseudonym = str(data.get("pseudonym") or "").strip()[:60]
+    if pseudonym and challenge.author_display is AuthorDisplay.pseudonym:
+        author.pseudonym = pseudonym
     idea = Idea(
         challenge=challenge, author=author, theme=theme, title=title, description=description,
         is_anonymous=bool(data.get("is_anonymous")) and settings.allows_anonymous,
-        status=IdeaStatus.pending if settings.is_premoderated else IdeaStatus.published,
+        status=_arrival_status(settings) if author.is_confirmed else IdeaStatus.draft,
         built_on=built_on,
     )
     db.session.add(idea)
     db.session.flush()
     _store_photos(idea, processed, (str(data.get("photo_alt") or "").strip()[:300]) or None)
-    record_event(author, "idea.submitted", idea, challenge=challenge, new=idea.status,
-                 public=idea.status is IdeaStatus.published,
-                 details={"built_on_id": built_on.id} if built_on else None)
+    if idea.status is IdeaStatus.draft:
+        record_event(author, "idea.drafted", idea, challenge=challenge, new=idea.status)
+    else:
+        _record_submission(author, idea)
     return idea
 
 
+def _arrival_status(settings: IdeaSettings) -> IdeaStatus:
+    return IdeaStatus.pending if settings.is_premoderated else IdeaStatus.published
+
+
+def _record_submission(author: User, idea: Idea) -> None:
+    record_event(author, "idea.submitted", idea, challenge=idea.challenge, new=idea.status,
+                 public=idea.status is IdeaStatus.published,
+                 details={"built_on_id": idea.built_on_id} if idea.built_on_id else None)
+
+
+def send_drafts(author: User) -> tuple[int, int]:
+    """Send in what ``author`` wrote before confirming their address: ideas as if sent now
+    (checked first when the challenge pre-moderates), responses placed. They are sent even
+    when the phase has closed since: the person acted while it was open. Returns
+    (ideas, responses)."""
+    ideas = db.session.scalars(
+        select(Idea).where(Idea.author_id == author.id, Idea.status == IdeaStatus.draft)
+        .order_by(Idea.id)).all()
+    for idea in ideas:
+        idea.status = _arrival_status(settings_for(idea.challenge))
+        _record_submission(author, idea)
+    comments = db.session.scalars(
+        select(Comment).where(Comment.author_id == author.id,
+                              Comment.status == CommentStatus.draft)
+        .order_by(Comment.id)).all()
+    for item in comments:
+        item.status = CommentStatus.published
+    db.session.flush()
+    for idea_id in sorted({item.idea_id for item in comments}):
+        idea = db.session.get(Idea, idea_id)
+        idea.comment_count = count_public_comments(idea)
+    for item in comments:
+        comment_published.send(item, actor=author)
+    return len(ideas), len(comments)
+
+
 def can_edit(user: User | None, idea: Idea) -> bool:
-    return _is_author(user, idea) and idea.status in (IdeaStatus.published, IdeaStatus.pending)
+    return _is_author(user, idea) and idea.status in (IdeaStatus.published, IdeaStatus.pending,
+                                                      IdeaStatus.draft)
 
 
 def edit_idea(author: User, idea: Idea, data: Mapping[str, Any]) -> None:
@@ -256,7 +301,7 @@ def moderate_idea(actor: User, idea: Idea, status: IdeaStatus, reason: str | Non
         raise PermissionDenied()
     if status not in (IdeaStatus.published, IdeaStatus.hidden):
         raise IdeaError(_("Choose publish or hide."), "status")
-    if idea.status is IdeaStatus.withdrawn:
+    if idea.status in (IdeaStatus.withdrawn, IdeaStatus.draft):
         raise IdeaError(_("The author has withdrawn this idea."), "status")
     reason = (reason or "").strip()
     if status is IdeaStatus.hidden and not reason:
@@ -268,6 +313,7 @@ def moderate_idea(actor: User, idea: Idea, status: IdeaStatus, reason: str | Non
     idea.hidden_reason = reason if status is IdeaStatus.hidden else None
     record_event(actor, f"idea.{status.value}", idea, challenge=idea.challenge, old=old,
                  new=status, reason=reason or None)
+    idea_moderated.send(idea, actor=actor, status=status, reason=reason or None)
 
 
 def count_public_comments(idea: Idea) -> int:
@@ -400,17 +446,25 @@ def comment(author: User, idea: Idea, body: str, parent: Comment | None = None) 
         if parent.status is not CommentStatus.published:
             # A reply under a hidden comment would be hidden too, yet counted.
             raise IdeaError(_("This response cannot be found."), "parent_id")
+    if not author.is_confirmed:  # waits as a draft until the address is confirmed
+        new = Comment(idea_id=idea.id, author=author, parent=parent, body=body,
+                      status=CommentStatus.draft)
+        db.session.add(new)
+        db.session.flush()
+        return new
     new = Comment(idea_id=idea.id, author=author, parent=parent, body=body)
     db.session.add(new)
     idea.comment_count = Idea.comment_count + 1
     db.session.flush()
+    comment_published.send(new, actor=author)
     return new
 
 
 def can_edit_comment(user: User | None, item: Comment) -> bool:
     return (user is not None and user.is_authenticated and item.author_id == user.id
-            and item.status is CommentStatus.published
-            and utcnow() - item.created_dt <= COMMENT_EDIT_WINDOW)
+            and (item.status is CommentStatus.draft
+                 or (item.status is CommentStatus.published
+                     and utcnow() - item.created_dt <= COMMENT_EDIT_WINDOW)))
 
 
 def edit_comment(author: User, item: Comment, body: str) -> None:
@@ -446,6 +500,9 @@ def comment_threads(viewer: User | None, idea: Idea) -> list[Thread]:
         if viewer is not None and viewer.is_authenticated:
             shown = or_(shown, Comment.author_id == viewer.id)
         query = query.where(shown)
+    else:  # the team sees hidden ones too, but a draft is its author's alone
+        query = query.where(or_(Comment.status != CommentStatus.draft,
+                                Comment.author_id == getattr(viewer, "id", None)))
     comments = db.session.scalars(query).all()
     replies: dict[int, list[Comment]] = {}
     for item in comments:
@@ -487,7 +544,7 @@ class Page(Paginated):
 def _visibility_clause(viewer: User | None, challenge: Challenge) -> ColumnElement[bool]:
     """SQL form of ``visible_to`` for one challenge."""
     if can_manage(viewer, challenge):
-        return true()
+        return or_(Idea.status != IdeaStatus.draft, Idea.author_id == viewer.id)
     published = Idea.status == IdeaStatus.published
     if viewer is not None and viewer.is_authenticated:
         return or_(published, Idea.author_id == viewer.id)
@@ -514,7 +571,7 @@ def _gallery_filters(challenge: Challenge, manages: bool, status: IdeaStatus | N
             filters.append(false())
         filters.append(Idea.status == status)
     else:
-        filters.append(Idea.status != IdeaStatus.withdrawn)
+        filters.append(Idea.status.not_in((IdeaStatus.withdrawn, IdeaStatus.draft)))
     if theme_id:
         filters.append(Idea.theme_id == theme_id)
     return filters
@@ -654,3 +711,8 @@ def refuse_removing_used_theme(theme: Theme) -> str | None:
 register_funnel_stage("ideas", _l("Ideas"), count_published)
 if refuse_removing_used_theme not in THEME_REMOVAL_CHECKS:
     THEME_REMOVAL_CHECKS.append(refuse_removing_used_theme)
+
+
+@email_confirmed.connect
+def _send_drafts_on_confirmation(user: User, **extra: Any) -> None:
+    send_drafts(user)

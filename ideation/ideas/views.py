@@ -25,7 +25,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from ideation.challenges.models import Challenge, PhaseKind
+from ideation.challenges import authors
+from ideation.challenges.models import AuthorDisplay, Challenge, PhaseKind
 from ideation.challenges.phases import Action, PhaseClosed, check, today
 from ideation.challenges.views import get_challenge
 from ideation.core import cache
@@ -50,7 +51,7 @@ from ideation.ideas.forms import (
     ModerationForm,
     SettingsForm,
 )
-from ideation.ideas.models import Comment, Idea, IdeaStatus
+from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
 from ideation.moderation import services as moderation
 from ideation.search import services as search
 
@@ -62,6 +63,7 @@ STATUS_LABELS = {
     IdeaStatus.pending: _l("Waiting for a check"),
     IdeaStatus.hidden: _l("Hidden"),
     IdeaStatus.withdrawn: _l("Withdrawn"),
+    IdeaStatus.draft: _l("Draft: sent in when you confirm your e-mail address"),
 }
 
 EVENT_LABELS = {
@@ -71,6 +73,7 @@ EVENT_LABELS = {
     ("idea.published", None): _l("Published by the core team"),
     ("idea.hidden", None): _l("Hidden by the core team"),
     ("idea.withdrawn", None): _l("Withdrawn"),
+    ("idea.drafted", None): _l("Saved as a draft until the e-mail address is confirmed"),
 }
 
 
@@ -219,13 +222,19 @@ def new(slug: str) -> str | Response | tuple[str, int]:
     settings = services.settings_for(challenge)
     form = IdeaForm()
     form.set_themes(challenge.themes)
-    if not settings.allows_anonymous:
+    if not settings.allows_anonymous or challenge.author_display is AuthorDisplay.no_names:
         del form.is_anonymous
+    if challenge.author_display is AuthorDisplay.pseudonym:
+        if request.method == "GET":
+            form.pseudonym.data = current_user.pseudonym
+    else:
+        del form.pseudonym
     built_on = _built_on(challenge, form.built_on_id.data or request.args.get("built_on"))
     if built_on is not None:
         form.built_on_id.data = str(built_on.id)
     context = {"challenge": challenge, "form": form, "verdict": verdict, "built_on": built_on,
-               "settings": settings}
+               "settings": settings,
+               "author_explanation": authors.explain(challenge, acting_user())}
     if not verdict.allowed:
         # Nothing is stored outside the dream phase; the page says when it is possible.
         status = 409 if request.method == "POST" else 200
@@ -248,7 +257,10 @@ def new(slug: str) -> str | Response | tuple[str, int]:
             attach_error(form, error)
         else:
             db.session.commit()
-            if idea.status is IdeaStatus.pending:
+            if idea.status is IdeaStatus.draft:
+                flash(_("Thank you! Your idea is saved as a draft. It is sent in as soon as you "
+                        "confirm your e-mail address with the link we sent you."), "success")
+            elif idea.status is IdeaStatus.pending:
                 flash(_("Thank you! The core team checks your idea before it is shown."),
                       "success")
             else:
@@ -422,7 +434,11 @@ def add_comment(slug: str, idea_id: int) -> Response:
         flash(str(error), "error")
         return _detail(idea)
     db.session.commit()
-    flash(_("Your response is placed."), "success")
+    if new_comment.status is CommentStatus.draft:
+        flash(_("Your response is saved as a draft. It is placed as soon as you confirm your "
+                "e-mail address with the link we sent you."), "success")
+    else:
+        flash(_("Your response is placed."), "success")
     return redirect(url_for("ideas.show", slug=slug, idea_id=idea.id,
                             _anchor=f"comment-{new_comment.id}"))
 

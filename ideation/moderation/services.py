@@ -38,6 +38,7 @@ from ideation.core.db import utcnow
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, ensure_can_manage
+from ideation.core.signals import report_made
 from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
 from ideation.ideas.services import IdeaError, moderate_comment, moderate_idea, visible_to
@@ -129,6 +130,7 @@ def _file_report(reporter: User, item: Idea | Comment, reason: str | None) -> Re
     record_event(reporter, "report.created", report, challenge=idea.challenge,
                  new=ReportStatus.open, reason=reason,
                  details={f"{'comment' if comment else 'idea'}_id": item.id})
+    report_made.send(report, actor=reporter)
     return report
 
 

@@ -32,3 +32,18 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     read_dt: Mapped[datetime | None]
+
+
+class NotificationPreference(db.Model):
+    """How one person wants to hear about one topic: in the app, by e-mail at once, or in a
+    weekly e-mail. Without a row: by e-mail when they agreed to e-mail updates, else in the
+    app only (``User.email_notifications``)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow)

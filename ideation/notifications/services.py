@@ -1,67 +1,57 @@
-"""Telling citizens what became of their ideas: in the app, and by e-mail when they agreed.
+"""Telling people what happened: in the app, and by e-mail (at once or weekly) as they chose.
 
-The receivers below are connected to ``concept_published`` and ``prototype_published`` when
-this module is imported (the notifications blueprint imports it). They run inside the
-publishing service's transaction and write their rows in it; the view commits, or a rollback
-takes the notifications and e-mails away with the change.
+The receivers at the bottom listen to the signals of other features (``core/signals.py``):
+a response or reply, a concept or prototype that grew from an idea, a decision on such a
+prototype, a moderation of an idea, a new report for the core team. They run inside the
+transaction of the change and write their rows in it; a rollback takes them away with it.
 
-A notification stores a kind and its parameters, not a sentence: the text is written when it
-is shown, in the reader's language of that moment.
+Per topic (``texts.Topic``) a person chooses the channel. E-mails go only to confirmed,
+unblocked addresses; every e-mail carries a link that stops it without logging in.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, insert, select, update
 from werkzeug.routing import BuildError
 
-from ideation.accounts.models import User
+from ideation.accounts import tokens
+from ideation.accounts.models import Membership, MembershipRole, User
 from ideation.challenges.models import Challenge
 from ideation.concepts.models import Concept
 from ideation.core.db import utcnow
 from ideation.core.i18n import in_language
 from ideation.core.mail import path_for, queue_mails, site_url
 from ideation.core.pagination import Paginated
-from ideation.core.signals import concept_published, prototype_published
+from ideation.core.signals import (
+    comment_published,
+    concept_published,
+    idea_moderated,
+    prototype_published,
+    report_made,
+    round_decided,
+)
 from ideation.extensions import db
-from ideation.ideas.models import Idea
-from ideation.notifications.models import Notification
+from ideation.ideas.models import Comment, Idea, IdeaStatus
+from ideation.notifications import texts
+from ideation.notifications.models import Notification, NotificationPreference
+from ideation.notifications.texts import Channel, Topic
 from ideation.prototypes.lineage import authors_behind
 from ideation.prototypes.models import Prototype
 
-IDEA_IN_CONCEPT = "idea_in_concept"
-IDEA_IN_PROTOTYPE = "idea_in_prototype"
+# Kept for the callers that name them here.
+IDEA_IN_CONCEPT = texts.IDEA_IN_CONCEPT
+IDEA_IN_PROTOTYPE = texts.IDEA_IN_PROTOTYPE
 PER_PAGE = 20
-
-
-# --- texts, in the language of whoever reads them ---------------------------------------------
-
-
-def _quoted(titles: Sequence[str]) -> str:
-    return ", ".join(f"“{title}”" for title in titles)
-
-
-def sentence(kind: str, params: dict[str, Any], mark: Callable[[str], str] = str) -> str:
-    """What happened, in the current language; ``mark`` wraps each title."""
-    titles = [mark(title) for title in params.get("titles") or []]
-    values = {"ideas": _quoted(titles), "object": mark(params.get("object", ""))}
-    if kind == IDEA_IN_PROTOTYPE:
-        return ngettext("Your idea %(ideas)s is now part of the prototype “%(object)s”.",
-                        "Your ideas %(ideas)s are now part of the prototype “%(object)s”.",
-                        max(len(titles), 1), **values)
-    if kind == IDEA_IN_CONCEPT:
-        return ngettext("Your idea %(ideas)s is now part of the concept “%(object)s”.",
-                        "Your ideas %(ideas)s are now part of the concept “%(object)s”.",
-                        max(len(titles), 1), **values)
-    return _("There is news about your idea.")
 
 
 def describe(notification: Notification, languages: Mapping[int | None, str]) -> Markup:
@@ -69,8 +59,8 @@ def describe(notification: Notification, languages: Mapping[int | None, str]) ->
     title in a span that gives the language it was written in (WCAG 3.1.2). Each title is
     escaped by ``in_language``; the rest of the sentence is our own catalogue's text."""
     language = languages.get(notification.challenge_id, "nl")
-    return Markup(sentence(notification.kind, notification.params or {},  # noqa: S704
-                           lambda title: in_language(title, language)))
+    return Markup(texts.sentence(notification.kind, notification.params or {},  # noqa: S704
+                                 lambda title: in_language(title, language)))
 
 
 def challenge_languages(notifications: Sequence[Notification]) -> dict[int | None, str]:
@@ -82,40 +72,110 @@ def challenge_languages(notifications: Sequence[Notification]) -> dict[int | Non
         select(Challenge.id, Challenge.language).where(Challenge.id.in_(ids)))}
 
 
-def _subject(kind: str, params: dict[str, Any]) -> str:
-    count = max(len(params.get("titles") or []), 1)
-    if kind == IDEA_IN_PROTOTYPE:
-        return ngettext("Your idea is now part of a prototype",
-                        "Your ideas are now part of a prototype", count)
-    return ngettext("Your idea is now part of a concept",
-                    "Your ideas are now part of a concept", count)
+# --- preferences ------------------------------------------------------------------------------
 
 
-def _mail_text(user: User, kind: str, params: dict[str, Any], link: str) -> str:
-    return "\n".join([
-        _("Hello %(name)s,", name=user.name),
-        "",
-        sentence(kind, params),
-        _("This is part of the challenge “%(challenge)s”.", challenge=params.get("challenge", "")),
-        "",
-        _("See what happened: %(link)s", link=site_url(link)),
-        "",
-        "-- ",
-        _("You get this e-mail because you asked for updates about your ideas. "
-          "To stop these e-mails, change this on your account page: %(link)s",
-          link=site_url(path_for("accounts.profile"))),
-        "",
-    ])
+def default_channel(user: User) -> Channel:
+    return Channel.email if user.email_notifications else Channel.app
 
 
-def _mail_copy(user: User, row: dict[str, Any]) -> tuple[str, str, str, None]:
-    """The e-mail copy, in the language the person chose (or the platform's default)."""
+def channels_of(users: Iterable[User]) -> dict[int, dict[str, Channel]]:
+    """Every chosen channel of these people, in one query: {user id: {topic: channel}}."""
+    ids = [user.id for user in users]
+    chosen: dict[int, dict[str, Channel]] = defaultdict(dict)
+    if ids:
+        for user_id, topic, channel in db.session.execute(
+                select(NotificationPreference.user_id, NotificationPreference.topic,
+                       NotificationPreference.channel)
+                .where(NotificationPreference.user_id.in_(ids))):
+            chosen[user_id][topic] = Channel(channel)
+    return chosen
+
+
+def channel_for(user: User, topic: Topic, chosen: dict[int, dict[str, Channel]]) -> Channel:
+    return chosen.get(user.id, {}).get(topic.value) or default_channel(user)
+
+
+def topics_for(user: User) -> list[Topic]:
+    """The topics a person can hear about (reports only reach the core team)."""
+    topics = [Topic.reply, Topic.progress, Topic.decision, Topic.moderation]
+    if user.is_admin or any(m.role is MembershipRole.core_team for m in user.memberships):
+        topics.append(Topic.report)
+    return topics
+
+
+def preferences(user: User) -> dict[Topic, Channel]:
+    chosen = channels_of([user])
+    return {topic: channel_for(user, topic, chosen) for topic in topics_for(user)}
+
+
+def set_preferences(user: User, choices: dict[Topic, Channel]) -> None:
+    existing = {p.topic: p for p in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    for topic, channel in choices.items():
+        row = existing.get(topic.value)
+        if row is None:
+            db.session.add(NotificationPreference(user_id=user.id, topic=topic.value,
+                                                  channel=channel.value))
+        elif row.channel != channel.value:
+            row.channel, row.updated_dt = channel.value, utcnow()
+    db.session.flush()
+
+
+def unsubscribe(user: User, scope: str) -> list[Topic]:
+    """Stop e-mails for one topic, or for all ("all"); the notifications stay in the app."""
+    topics = list(Topic) if scope == "all" else [Topic(scope)]
+    set_preferences(user, dict.fromkeys(topics, Channel.app))
+    return topics
+
+
+def unsubscribe_link(user: User, scope: str) -> str:
+    return site_url(path_for("notifications.unsubscribe",
+                             token=tokens.unsubscribe_token(user, scope)))
+
+
+# --- creating notifications -------------------------------------------------------------------
+
+
+def _mail(user: User, row: dict[str, Any]) -> tuple[str, str, str, None]:
+    """The e-mail copy, in the person's language, with the link that stops it."""
+    topic = texts.TOPIC_OF[row["kind"]]
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return (user.email, _subject(row["kind"], row["params"]),
-                _mail_text(user, row["kind"], row["params"], row["link"]), None)
+        body = "\n".join([
+            _("Hello %(name)s,", name=user.name), "",
+            texts.sentence(row["kind"], row["params"]), "",
+            _("See what happened: %(link)s", link=site_url(row["link"])), "",
+            texts.footer(str(texts.TOPIC_LABELS[topic]), unsubscribe_link(user, topic.value),
+                         site_url(path_for("notifications.settings"))), "",
+        ])
+        return user.email, texts.subject(row["kind"], row["params"]), body, None
 
 
-# --- creating notifications ------------------------------------------------------------------
+def may_email(user: User) -> bool:
+    return user.is_confirmed and not user.is_blocked
+
+
+def notify(users: Iterable[User], kind: str, key: str, link: str,
+           params: dict[str, Any] | list[dict[str, Any]], challenge_id: int | None) -> int:
+    """Write one notification per person (once per ``key``) and send the e-mails of those who
+    chose e-mail at once. ``params`` may be one dict for all, or one per person. A fixed number
+    of queries, however many people."""
+    people = list(users)
+    per_person = params if isinstance(params, list) else [params] * len(people)
+    told = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.key == key, Notification.user_id.in_([u.id for u in people]))))
+    pairs = [(user, p) for user, p in zip(people, per_person, strict=True)
+             if user.id not in told and not user.is_blocked]
+    if not pairs:
+        return 0
+    rows = [{"user_id": user.id, "challenge_id": challenge_id, "key": key, "kind": kind,
+             "link": link, "params": p} for user, p in pairs]
+    db.session.execute(insert(Notification), rows)
+    topic = texts.TOPIC_OF[kind]
+    chosen = channels_of([user for user, _p in pairs])
+    queue_mails(_mail(user, row) for (user, _p), row in zip(pairs, rows, strict=True)
+                if may_email(user) and channel_for(user, topic, chosen) is Channel.email)
+    return len(rows)
 
 
 def public_path(obj: Concept | Prototype) -> str:
@@ -129,41 +189,95 @@ def public_path(obj: Concept | Prototype) -> str:
         return path_for("challenges.show", slug=slug)
 
 
-def notify_idea_authors(obj: Concept | Prototype) -> int:
-    """Tell every author behind a published concept or prototype that their idea is part of
-    it: once per person per object, blocked accounts excepted, by e-mail as well for those who
-    agreed. Runs a fixed number of queries, whatever the number of authors."""
-    if not obj.is_published:
-        return 0
-    if isinstance(obj, Prototype):
-        concept, kind, key = obj.concept, IDEA_IN_PROTOTYPE, f"prototype:{obj.id}"
-    else:
-        concept, kind, key = obj, IDEA_IN_CONCEPT, f"concept:{obj.id}"
-    link = public_path(obj)
-
+def _authors_of(concept: Concept) -> tuple[list[User], dict[int, list[str]]]:
+    """The people behind a concept's ideas, and per person the titles of their ideas."""
     ideas_of: dict[int, dict[int, None]] = defaultdict(dict)  # author -> idea ids, in order
     for idea_id, author_id in authors_behind(concept):
         ideas_of[author_id][idea_id] = None
-    told = set(db.session.scalars(select(Notification.user_id).where(Notification.key == key)))
-    wanted = set(ideas_of) - told
-    if not wanted:
-        return 0
+    if not ideas_of:
+        return [], {}
     users = db.session.scalars(
-        select(User).where(User.id.in_(wanted), User.is_blocked.is_(False)).order_by(User.id)
-    ).all()
+        select(User).where(User.id.in_(list(ideas_of)), User.is_blocked.is_(False))
+        .order_by(User.id)).all()
     titles = dict(db.session.execute(
         select(Idea.id, Idea.title).where(Idea.id.in_({i for u in users for i in ideas_of[u.id]}))
     ).all())
+    return list(users), {u.id: [titles[i] for i in ideas_of[u.id]] for u in users}
 
-    rows = [{"user_id": user.id, "challenge_id": obj.challenge_id, "key": key, "kind": kind,
-             "link": link, "params": {"titles": [titles[i] for i in ideas_of[user.id]],
-                                      "object": obj.title, "challenge": obj.challenge.title}}
-            for user in users]
-    if rows:  # one statement each, however many people
-        db.session.execute(insert(Notification), rows)
-        queue_mails(_mail_copy(user, row) for user, row in zip(users, rows, strict=True)
-                    if user.email_notifications)
-    return len(rows)
+
+def notify_idea_authors(obj: Concept | Prototype) -> int:
+    """Tell every author behind a published concept or prototype that their idea is part of
+    it: once per person per object."""
+    if not obj.is_published:
+        return 0
+    if isinstance(obj, Prototype):
+        concept, kind, key = obj.concept, texts.IDEA_IN_PROTOTYPE, f"prototype:{obj.id}"
+    else:
+        concept, kind, key = obj, texts.IDEA_IN_CONCEPT, f"concept:{obj.id}"
+    users, titles = _authors_of(concept)
+    params = [{"titles": titles[u.id], "object": obj.title, "challenge": obj.challenge.title}
+              for u in users]
+    return notify(users, kind, key, public_path(obj), params, obj.challenge_id)
+
+
+def notify_reply(item: Comment) -> int:
+    """A new public response: tell the idea's author, and for a reply the author of the
+    response it answers (never the writer themselves)."""
+    idea = item.idea
+    slug = idea.challenge.slug
+    link = path_for("ideas.show", slug=slug, idea_id=idea.id) + f"#comment-{item.id}"
+    params = {"idea": idea.title, "challenge": idea.challenge.title}
+    told = 0
+    parent_author = item.parent.author if item.parent is not None else None
+    if parent_author is not None and parent_author.id not in (item.author_id, idea.author_id):
+        told += notify([parent_author], texts.REPLY_TO_COMMENT, f"comment:{item.id}", link,
+                       params, idea.challenge_id)
+    if idea.author is not None and idea.author_id != item.author_id:
+        kind = (texts.REPLY_TO_COMMENT if parent_author is not None
+                and parent_author.id == idea.author_id else texts.REPLY_TO_IDEA)
+        told += notify([idea.author], kind, f"comment:{item.id}", link, params,
+                       idea.challenge_id)
+    return told
+
+
+def notify_decision(decision: Any) -> int:
+    """A decision on a prototype: tell the authors of the ideas it grew from."""
+    prototype = decision.round.prototype
+    users, titles = _authors_of(prototype.concept)
+    params = [{"titles": titles[u.id], "object": prototype.title,
+               "outcome": decision.outcome.value, "challenge": prototype.challenge.title}
+              for u in users]
+    return notify(users, texts.PROTOTYPE_DECISION, f"decision:{decision.id}",
+                  public_path(prototype), params, prototype.challenge_id)
+
+
+def notify_moderation(idea: Idea, actor: User | None, status: IdeaStatus,
+                      reason: str | None) -> int:
+    if idea.author is None or (actor is not None and actor.id == idea.author_id):
+        return 0
+    kind = texts.IDEA_PUBLISHED if status is IdeaStatus.published else texts.IDEA_HIDDEN
+    path = (path_for("ideas.show", slug=idea.challenge.slug, idea_id=idea.id)
+            if status is IdeaStatus.published else path_for("ideas.mine"))
+    # Each decision is news of its own, also a second one on the same idea.
+    key = f"moderation:{idea.id}:{status.value}:{time.time_ns()}"
+    return notify([idea.author], kind, key, path,
+                  {"idea": idea.title, "reason": reason or "",
+                   "challenge": idea.challenge.title}, idea.challenge_id)
+
+
+def notify_report(report: Any) -> int:
+    """A new report: tell the challenge's core team (not the person who reported)."""
+    idea = report.idea or report.comment.idea
+    team = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.challenge_id == report.challenge_id,
+               Membership.role == MembershipRole.core_team,
+               User.id != (report.reporter_id or 0))
+        .order_by(User.id)).all()
+    link = path_for("moderation.queue", slug=idea.challenge.slug) + "?tab=reported"
+    return notify(team, texts.NEW_REPORT, f"report:{report.id}", link,
+                  {"idea": idea.title, "challenge": idea.challenge.title},
+                  report.challenge_id)
 
 
 @concept_published.connect
@@ -174,6 +288,28 @@ def _on_concept_published(concept: Concept, **extra: Any) -> None:
 @prototype_published.connect
 def _on_prototype_published(prototype: Prototype, **extra: Any) -> None:
     notify_idea_authors(prototype)
+
+
+@comment_published.connect
+def _on_comment_published(item: Comment, **extra: Any) -> None:
+    notify_reply(item)
+
+
+@round_decided.connect
+def _on_round_decided(decision: Any, **extra: Any) -> None:
+    notify_decision(decision)
+
+
+@idea_moderated.connect
+def _on_idea_moderated(idea: Idea, actor: User | None = None, status: IdeaStatus | None = None,
+                       reason: str | None = None, **extra: Any) -> None:
+    if status is not None:
+        notify_moderation(idea, actor, status, reason)
+
+
+@report_made.connect
+def _on_report_made(report: Any, **extra: Any) -> None:
+    notify_report(report)
 
 
 # --- reading them ----------------------------------------------------------------------------

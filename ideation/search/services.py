@@ -89,6 +89,19 @@ def queue_ideas(idea_ids: Iterable[int]) -> None:
     db.session.info["search_jobs_added"] = True
 
 
+def purge_ideas(challenge_id: int, idea_ids: Sequence[int]) -> None:
+    """Take deleted ideas (and old versions of changed ones) out of the index for good: the
+    segments are merged, so no text is left in the files (an account deletion asks for this;
+    it is rare)."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None:
+        return
+    index = get_index()
+    if idea_ids:
+        index.delete(challenge_id, challenge.language.value, idea_ids)
+    index.optimize(challenge_id)
+
+
 def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
     """Bring the index up to date with the outbox. Returns the number of jobs applied.
 

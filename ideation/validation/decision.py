@@ -31,6 +31,7 @@ from ideation.core.audit import record_event
 from ideation.core.i18n import current_language
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
+from ideation.core.signals import round_decided
 from ideation.extensions import db
 from ideation.prototypes import services as prototype_services
 from ideation.prototypes.models import Prototype, PrototypeState
@@ -140,6 +141,7 @@ def decide(actor: User, round_: Round, outcome: str | None, rationale: str | Non
                  details={"title": round_.title, "prototype": round_.prototype.title,
                           "outcome": chosen.value})
     db.session.flush()
+    round_decided.send(decision, actor=actor)
     return decision
 
 

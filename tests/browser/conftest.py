@@ -1,28 +1,24 @@
 """A live server in a thread and headless Debian Chromium driven by Playwright, and what the
-journeys share: reading a received e-mail, opening the main menu, timing.
+journeys share: opening the main menu, timing.
 
 Journeys start with one ``page.goto`` of the home page (or of a link taken from a received
-e-mail, ``mail_link``) and then move only by clicking visible links and buttons found by role
-and accessible name (``menu_link`` for the main menu, which may sit behind a menu button on a
-phone). At most three ``.goto(`` per test file.
+e-mail: ``mailbox.link_for`` of tests/mailbox.py, a real SMTP server) and then move only by
+clicking visible links and buttons found by role and accessible name (``menu_link`` for the
+main menu, which may sit behind a menu button on a phone). At most three ``.goto(`` per test
+file.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import re
 import threading
 from collections.abc import Iterator
-from email.message import EmailMessage
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page
 from werkzeug.serving import make_server
-
-from ideation.core.mail import deliver_pending, outbox_folder
 
 CHROMIUM = os.environ.get("IDEATION_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,31 +38,6 @@ pytestmark = pytest.mark.browser
 def no_horizontal_scroll(page) -> bool:
     """The page fits the width of the window: nothing to scroll sideways (WCAG 1.4.10)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def received_mail(to: str) -> EmailMessage:
-    """The newest e-mail sent to ``to``, as the recipient gets it: first every message still
-    waiting is delivered (as ``flask mail deliver`` does), then the ``.eml`` file is read from
-    the outbox folder (no SMTP server is set in tests)."""
-    deliver_pending(limit=500)
-    found = []
-    for path in sorted(outbox_folder().glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
-        with path.open("rb") as handle:
-            message = email.message_from_binary_file(handle, policy=email.policy.default)
-        if message["To"] == to:
-            found.append(message)
-    assert found, f"no e-mail to {to} in {outbox_folder()}"
-    return found[-1]
-
-
-def mail_link(to: str, path: str) -> str:
-    """The first link in the newest e-mail to ``to`` whose path matches the regular
-    expression ``path`` (e.g. r"/r/\\d+/"), exactly as written in the message."""
-    body = received_mail(to).get_body(("plain",)).get_content()
-    for link in re.findall(r"https?://\S+", body):
-        if re.search(path, link):
-            return link
-    raise AssertionError(f"no link matching {path!r} in the e-mail to {to}:\n{body}")
 
 
 def menu_link(page: Page, name: str | re.Pattern[str]) -> Locator:

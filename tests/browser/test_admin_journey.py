@@ -1,8 +1,8 @@
-"""Journey (d): an admin creates a challenge, plans it and appoints a core team; the appointed
-member then finds the challenge's tools. English UI, desktop.
+"""Journey (d): an admin creates a challenge, plans it and invites a core-team member; she
+accepts from the link in her e-mail and finds the challenge's tools. English UI, desktop.
 
-After the one ``goto`` of the home page everything is done by clicking visible links and
-buttons found by their accessible names.
+After the one ``goto`` of the home page (and one of the link in the received e-mail)
+everything is done by clicking visible links and buttons found by their accessible names.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def log_in(page: Page, email: str) -> None:
     expect(menu_button(page, "Log out")).to_be_visible()
 
 
-def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_server, browser):
+def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_server, browser,
+                                                                     mailbox):
+    app.config["IDEATION_BASE_URL"] = live_server
     admin = quick_user("admin", name="Ada Admin")
     karin = quick_user("citizen", name="Karin Kernteam")
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
@@ -56,6 +58,7 @@ def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_s
         page.get_by_label("Title").fill("Samen opvoeden")
         page.get_by_label("The question").fill("Hoe blijven ouders samen ouder na een scheiding?")
         page.get_by_label("Public: everyone can see this challenge").check()
+        page.get_by_label("First name and initial (for example: Eva V.)").check()
         page.get_by_role("button", name="Make the challenge").click()
         expect(page.locator(".flash-success")).to_contain_text("The challenge is made.")
 
@@ -69,16 +72,14 @@ def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_s
         page.get_by_role("button", name="Save planning").click()
         expect(page.locator(".flash-success")).to_contain_text("The planning is saved.")
 
-        # Karin joins the core team.
+        # Karin, who has an account, is invited into the core team by e-mail.
         team = page.get_by_role("region", name="Team")
         team.get_by_label("E-mail address").fill(karin.email)
         team.get_by_role("radio", name="Core team").check()
-        team.get_by_role("button", name="Add to the team").click()
-        expect(page.get_by_role("region", name="Team")).to_contain_text(
-            "Karin Kernteam (" + karin.email + ") – Core team")
+        team.get_by_role("button", name="Send the invitation").click()
+        expect(page.locator(".flash-success")).to_contain_text(karin.email)
         challenge = db.session.scalars(db.select(Challenge)).one()
-        assert [(m.user_id, m.role) for m in challenge.memberships] == [
-            (karin.id, MembershipRole.core_team)]
+        assert challenge.memberships == []  # not before she accepts
 
         # The public sees it, with its planning as one line of the timeline.
         menu_link(page, "Challenges").click()
@@ -88,9 +89,17 @@ def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_s
         expect(activity).to_have_count(1)  # five phases planned: one line, not five
         expect(activity).to_contain_text("The planning changed: “Dream big” from")
 
-        # Karin logs in and finds the tools of her challenge.
+        # Karin follows the link in her e-mail, logs in, accepts and finds her tools.
         menu_button(page, "Log out").click()
-        log_in(page, karin.email)
+        page.goto(mailbox.link_for(karin.email, "/invitations/"))
+        page.get_by_role("link", name="Log in to accept").click()
+        page.get_by_label("E-mail address").fill(karin.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("main").get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Accept the invitation").click()
+        db.session.expire_all()
+        assert [(m.user_id, m.role) for m in challenge.memberships] == [
+            (karin.id, MembershipRole.core_team)]
         menu_link(page, "Core team: Samen opvoeden").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Core team workspace")
         page.get_by_role("link", name="Set up the challenge").click()

@@ -1,12 +1,10 @@
 """Journey (a): a citizen on a phone, in Dutch, makes an account on the way to sending in an
 idea with a photo, reads what happens next, and later follows the idea to a decision.
 
-One ``goto`` of the home page; then only clicks on visible links and buttons found by their
-accessible names. While the citizen waits, the core team takes the idea from a cluster to a
-decided validation round through the services (its own journey clicks through those pages).
-
-E-mail verification on registration (issue 15) is one step to add where marked below: take
-the confirmation link with ``mail_link(EMAIL, r"...")`` and open it with ``page.goto``.
+One ``goto`` of the home page and one of the confirmation link in the e-mail she receives;
+then only clicks on visible links and buttons found by their accessible names. While the
+citizen waits, the core team takes the idea from a cluster to a decided validation round
+through the services (its own journey clicks through those pages).
 """
 
 from __future__ import annotations
@@ -103,7 +101,7 @@ def _send_in_the_idea(page: Page, theme: str, photo) -> None:
 
 
 def test_citizen_registers_sends_an_idea_with_a_photo_and_follows_it_to_a_decision(
-    app, live_server, phone, tmp_path
+    app, live_server, phone, tmp_path, mailbox
 ):
     challenge = factories.make_challenge(slug="scheiden-zonder-schade")
     challenge.title = "Scheiden zonder schade"
@@ -128,10 +126,17 @@ def test_citizen_registers_sends_an_idea_with_a_photo_and_follows_it_to_a_decisi
     page.get_by_label("E-mailadres").fill(EMAIL)
     page.get_by_label("Wachtwoord", exact=True).fill(factories.PASSWORD)
     page.get_by_label(re.compile("^Wachtwoord nog")).fill(factories.PASSWORD)
+    page.get_by_label("Ik heb de privacyverklaring gelezen en ga akkoord").check()
     page.get_by_role("button", name=re.compile("account")).click()
-    expect(page.get_by_role("status")).to_contain_text("Welkom, Bram Burger")
-    # Issue 15 adds a confirmation e-mail here: page.goto(mail_link(EMAIL, r"...")).
-    expect(page.get_by_role("heading", level=1)).to_contain_text("idee")  # back on the form
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kijk in je e-mail")
+
+    # --- she confirms her address from the e-mail, and is logged in ---
+    page.goto(mailbox.link_for(EMAIL, "/confirm/"))
+    page.get_by_role("button", name="Bevestig mijn e-mailadres").click()
+    expect(page.get_by_role("status")).to_contain_text("Je e-mailadres is bevestigd")
+    page.get_by_role("link", name="Scheiden zonder schade", exact=True).click()
+    page.get_by_role("link", name=re.compile("^Stuur je idee in")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("idee")
 
     # --- the idea with a photo; then what happens next, and "Mijn ideeën" ---
     _send_in_the_idea(page, theme, _photo(tmp_path))
@@ -151,8 +156,10 @@ def test_citizen_registers_sends_an_idea_with_a_photo_and_follows_it_to_a_decisi
     idea = db.session.scalars(db.select(Idea).where(Idea.title == TITLE)).one()
     _the_team_takes_the_idea_to_a_decision(core, challenge, idea)
     menu_link(page, re.compile("^Meldingen")).click()
-    expect(page.get_by_text("Nieuw", exact=True)).to_have_count(2)  # the plan, the prototype
-    notes = page.get_by_role("listitem").filter(has_text="Proef kindbehartiger")
+    # the plan, the prototype, and the decision on it
+    expect(page.get_by_text("Nieuw", exact=True)).to_have_count(3)
+    notes = page.get_by_role("listitem").filter(has_text="Proef kindbehartiger").filter(
+        has_not_text="besloot")  # the decision has its own notification
     expect(notes).to_contain_text("Je idee")
     notes.get_by_role("button", name=re.compile("^Open")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Proef kindbehartiger")

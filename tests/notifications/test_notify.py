@@ -221,8 +221,9 @@ def test_each_email_is_written_in_the_language_of_its_reader(
     assert "Je idee “Eén loket” is nu onderdeel van het prototype" in to_dutch.body_text
     link = f"http://localhost:8000/c/{challenge.slug}/prototypes/{prototype.id}"
     assert link in to_english.body_text
-    assert "To stop these e-mails" in to_english.body_text
-    assert "http://localhost:8000/account" in to_english.body_text
+    assert "Stop these e-mails (no log-in needed): http://localhost:8000/unsubscribe/" \
+        in to_english.body_text
+    assert "http://localhost:8000/account/notifications" in to_english.body_text
 
 
 def test_a_person_without_a_language_gets_the_platform_language(

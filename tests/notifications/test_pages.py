@@ -288,21 +288,22 @@ def test_my_ideas_works_in_dutch(client, challenge, author):
 # --- consent to e-mail -----------------------------------------------------------------------
 
 
-def test_the_profile_stores_the_choice_for_email_updates(english, author):
+def test_the_email_settings_page_stores_a_choice_per_topic(english, author):
     english.login(author)
-    form = english.get("/account").get_data(as_text=True)
-    assert "Also send me updates about my ideas by e-mail" in form
-    assert 'id="email_notifications" name="email_notifications" type="checkbox" value="y">' \
-        in form  # not ticked until the person ticks it
+    form = english.get("/account/notifications").get_data(as_text=True)
+    assert "Someone responds to my idea or my response" in form
+    assert "Someone reports an idea or response" not in form  # for the core team only
 
-    english.post_form("/account", {"name": "Anna", "locale": "en", "email_notifications": "y"})
-    db.session.expire_all()
-    assert db.session.get(User, author.id).email_notifications is True
-    assert "checked" in english.get("/account").get_data(as_text=True)
+    english.post_form("/account/notifications", {"reply": "email", "progress": "digest",
+                                                 "decision": "app", "moderation": "email"})
 
-    english.post_form("/account", {"name": "Anna", "locale": "en"})
     db.session.expire_all()
-    assert db.session.get(User, author.id).email_notifications is False
+    from ideation.notifications import services
+    from ideation.notifications.texts import Channel, Topic
+
+    assert services.preferences(db.session.get(User, author.id)) == {
+        Topic.reply: Channel.email, Topic.progress: Channel.digest,
+        Topic.decision: Channel.app, Topic.moderation: Channel.email}
 
 
 @pytest.mark.parametrize(("ticked", "stored"), [({}, False),
@@ -314,7 +315,7 @@ def test_registering_asks_for_email_updates_and_leaves_the_box_empty(english, ti
 
     english.post_form("/register", {"name": "Nieuw", "email": "nieuw@example.org",
                                     "password": factories.PASSWORD,
-                                    "confirm": factories.PASSWORD, **ticked})
+                                    "confirm": factories.PASSWORD, "privacy": "y", **ticked})
 
     user = db.session.scalar(select(User).where(User.email == "nieuw@example.org"))
     assert user is not None and user.email_notifications is stored
