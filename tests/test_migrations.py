@@ -77,6 +77,9 @@ def test_old_per_phase_timeline_events_become_one_entry_per_replanning(empty_dat
         downgrade(revision="6f2525cee877")
         assert db.session.scalars(select(AuditEvent.action).distinct()).all() == [
             "phase.planned"]
+        # The session's read holds a lock on PostgreSQL that the migration's ALTER would wait
+        # for: end it before every migration step.
+        db.session.rollback()
 
         upgrade()
         with app.test_request_context(headers={"Accept-Language": "en"}):
@@ -93,6 +96,7 @@ def test_old_per_phase_timeline_events_become_one_entry_per_replanning(empty_dat
         assert len(texts) == 2
         assert texts[0].startswith("The planning changed: “Dream big” from ")
         assert "“Agenda for Action” from" in texts[0]
+        db.session.rollback()
 
         downgrade(revision="6f2525cee877")
         db.session.expire_all()
