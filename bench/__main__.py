@@ -21,20 +21,30 @@ from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
 DETAILS = Path(__file__).with_name("details.json")
-BENCHMARKS = ("images", "web", "search", "submissions", "clustering")
+BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board")
 
 PAGE = ("rps", "p50_ms", "p99_ms", "errors", "rps_ratio_to_healthz")
 WEB_PAGES = ("challenge_page", "gallery_page", "idea_page", "search_page",
              # the later capabilities (issue 7: "extend it as later capabilities land")
              "concept_page", "prototype_page", "results_page", "decision_page")
 SEARCH_SIZE = ("p50_ms", "p95_ms", "fts5_p95_ms", "ratio_to_fts5")
-CLUSTER_SET = ("acc", "nmi", "seconds", "baseline_acc", "baseline_nmi")
+CLUSTER_SET = ("acc", "nmi", "seconds", "baseline_acc", "baseline_nmi", "previous_acc",
+               "previous_nmi")
+AUTO = ("fine_acc", "fine_nmi", "fine_groups", "top_acc", "top_nmi", "themes", "seconds")
+HELDOUT_SET = ("k", "acc", "nmi", "previous_acc")
 # A tuple lists leaf keys; a dict maps keys to their own spec; None keeps the value as it is.
 RESULT_KEYS: dict[str, Any] = {
     "web": dict.fromkeys(WEB_PAGES, PAGE),
     "search": {"10k": SEARCH_SIZE, "100k": SEARCH_SIZE, "index_docs_per_s": None},
-    "clustering": {**dict.fromkeys(("StackOverflow", "SearchSnippets", "Biomedical"),
-                                   CLUSTER_SET), "seconds_20k": None},
+    "clustering": {
+        **{name: {**dict.fromkeys(CLUSTER_SET), "auto": AUTO}
+           for name in ("StackOverflow", "SearchSnippets", "Biomedical")},
+        "auto": {name: ("fine_nmi", "k_given_nmi", "fine_nmi_gap", "top_acc", "top_acc_target")
+                 for name in ("StackOverflow", "SearchSnippets", "Biomedical")},
+        "heldout": {name: {**dict.fromkeys(HELDOUT_SET), "auto": AUTO}
+                    for name in ("googlenews_TS", "tweet")},
+        "seconds_20k": None, "seconds_20k_k20": None, "end_to_end_20k": None},
+    "board": {"board_2000": ("p50_ms", "p99_ms")},
     "submissions": ("per_s", "errors", "lost", "ratio_to_raw_insert"),
     "images": ("ms", "peak_mb", "naive_ms"),
 }

@@ -294,6 +294,103 @@ def digest_command() -> None:
     click.echo(f"Queued {total} weekly e-mails.")
 
 
+def _challenge(slug: str) -> object:
+    from ideation.challenges.services import get_by_slug
+
+    challenge = get_by_slug(slug)
+    if challenge is None:
+        raise click.BadParameter(f"no challenge with slug {slug!r}", param_hint="SLUG")
+    return challenge
+
+
+@click.command("cluster")
+@click.argument("slug")
+@click.option("--k", "k", type=click.IntRange(2, 500), default=None,
+              help="Number of groups (default: chosen by the computer, with themes on top).")
+@click.option("--accept", is_flag=True, help="Accept every suggested theme as a cluster.")
+@with_appcontext
+def cluster_command(slug: str, k: int | None, accept: bool) -> None:
+    """Suggest groups for the ideas without a cluster of challenge SLUG and store them as a
+    proposal the board shows (with --accept: make a cluster of each theme at once)."""
+    from ideation.challenges.phases import PhaseClosed
+    from ideation.curation import proposals
+    from ideation.curation.services import CurationError
+    from ideation.jobs.models import Job, JobState
+    from ideation.jobs.services import execute
+
+    challenge = _challenge(slug)
+    try:
+        proposal = proposals.request_suggestions(None, challenge, k, via="cli")
+    except (CurationError, PhaseClosed) as error:
+        raise click.ClickException(str(getattr(error, "verdict", None) and
+                                       error.verdict.reason or error)) from error
+    job = db.session.get(Job, proposal.job_id)
+    job.runner = "inline"  # the command line is the worker: it waits for the result anyway
+    db.session.commit()
+    with click.progressbar(length=100, label="Grouping ideas", show_percent=True) as bar:
+        shown = {"n": 0}
+
+        def advance(percent: int, step: str) -> None:
+            bar.update(max(0, percent - shown["n"]))
+            shown["n"] = max(shown["n"], percent)
+
+        execute(job.id, observer=advance)
+        bar.update(100 - shown["n"])
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    if job.state is not JobState.done:
+        raise click.ClickException(f"the suggestion failed: {job.error}")
+    proposal = proposals.get_proposal(challenge, proposal.id)
+    themes = proposals.proposal_view(proposal)
+    for view in themes:
+        typical = "; ".join(idea.title for idea in view.typical)
+        click.echo(f"- {view.group.name} ({view.size} ideas, tightness "
+                   f"{round(view.group.tightness * 100)}%): {typical}")
+        for child in view.children:
+            click.echo(f"    - {child.group.name} ({child.size})")
+    click.echo(f"Proposal {proposal.id}: {len(themes)} themes, stored for the board.")
+    if accept:
+        done = proposals.accept_groups(None, proposal, [view.group.id for view in themes])
+        db.session.commit()
+        click.echo(f"Accepted: {len(done.clusters)} clusters with {done.moved} ideas "
+                   f"({done.skipped} already in a cluster were left alone).")
+
+
+@click.command("duplicates")
+@click.argument("slug")
+@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=0.8, show_default=True,
+              help="How alike two ideas must be (0.5-1.0).")
+@with_appcontext
+def duplicates_command(slug: str, threshold: float) -> None:
+    """List the pairs of alike ideas of challenge SLUG, most alike first."""
+    from ideation.curation import duplicates
+
+    challenge = _challenge(slug)
+    with click.progressbar(length=2, label="Comparing ideas") as bar:
+        bar.update(1)
+        found = duplicates.find_pairs(challenge, threshold)
+        pairs = duplicates.pairs_of(found, threshold)
+        bar.update(1)
+    for pair in pairs:
+        click.echo(f"{pair.percent:>3}%  #{pair.left.id} {pair.left.title}  |  "
+                   f"#{pair.right.id} {pair.right.title}")
+    click.echo(f"{len(pairs)} pairs at {round(threshold * 100)}% or more.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run background jobs (suggestions, duplicates, reindexes) from Redis
+    (IDEATION_REDIS_URL)."""
+    from ideation.jobs import services as jobs
+
+    if not jobs.redis_url():
+        raise click.ClickException("IDEATION_REDIS_URL is not set: without Redis every job "
+                                   "runs in the web process and no worker is needed.")
+    jobs.work(burst=burst)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
@@ -302,3 +399,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(privacy_group)
     app.cli.add_command(notifications_group)
+    app.cli.add_command(cluster_command)
+    app.cli.add_command(duplicates_command)
+    app.cli.add_command(worker_command)

@@ -62,8 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
             "where rate-limit counters live; default a SQLite file in the instance folder "
             "(shared by the workers of one host), or IDEATION_REDIS_URL when set"),
     Setting("REDIS_URL", "IDEATION_REDIS_URL", str,
-            "Redis for state shared between hosts (now: the rate-limit counters), "
-            "e.g. redis://127.0.0.1:6379/0"),
+            "the one Redis of the platform (redis://host:6379/0): rate-limit counters shared "
+            "between hosts and background jobs on RQ; empty: one host, jobs in the web process"),
     Setting("LOGIN_RATE_LIMIT", "IDEATION_LOGIN_RATE_LIMIT", str,
             "failed log-in attempts allowed per address and per account"),
     Setting("SUBMIT_RATE_LIMIT", "IDEATION_SUBMIT_RATE_LIMIT", str,
@@ -107,6 +107,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCHEDULED_JOBS", "IDEATION_SCHEDULED_JOBS", _bool,
             "run the daily retention and the weekly digest in the web workers (after a "
             "response, at most once per period over all workers)"),
+    Setting("JOB_THRESHOLD", "IDEATION_JOB_THRESHOLD", int,
+            "challenges with more ideas than this run suggestions, duplicates and reindexes "
+            "as background jobs (when IDEATION_REDIS_URL is set)"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
             "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
@@ -153,6 +156,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
         "IDEATION_ACCOUNT_MAIL_RATE_LIMIT": "5 per hour;20 per day",
         "IDEATION_SCHEDULED_JOBS": True,
+        "IDEATION_JOB_THRESHOLD": 1000,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "PASSWORD_HASH_METHOD": "scrypt",
         "TESTING": False,
@@ -258,3 +262,9 @@ def validate(config: Mapping[str, Any]) -> None:
                           "least 1, e.g. 5")
     if not str(config["IDEATION_BASE_URL"]).startswith(("http://", "https://")):
         raise ConfigError("IDEATION_BASE_URL must start with http:// or https://")
+    redis_url = str(config.get("IDEATION_REDIS_URL") or "")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("IDEATION_REDIS_URL must be empty or a redis://, rediss:// or unix:// "
+                          "URL, e.g. redis://127.0.0.1:6379/0")
+    if int(config["IDEATION_JOB_THRESHOLD"]) < 0:
+        raise ConfigError("IDEATION_JOB_THRESHOLD must be 0 or more (a number of ideas)")

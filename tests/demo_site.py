@@ -29,7 +29,7 @@ from ideation.accounts.services import create_user, set_membership
 from ideation.challenges import services as challenge_services
 from ideation.challenges.models import Challenge, Theme
 from ideation.concepts.models import Concept, ConceptCriterion
-from ideation.curation.models import Cluster
+from ideation.curation.models import Cluster, SuggestionProposal
 from ideation.demo import SLUG as DREAM_SLUG
 from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaImage, IdeaStatus
@@ -206,6 +206,8 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                                                Membership.user_id == stakeholder.id))
     notification = _one(select(Notification).where(Notification.user_id == citizen.id))
 
+    proposal = _one(select(SuggestionProposal).where(SuggestionProposal.challenge_id == dream.id))
+    group = proposal.groups[0]
     decided = {r for r in db.session.scalars(select(Decision.round_id))}
     rounds = list(db.session.scalars(select(Round).where(Round.challenge_id == chain.id)
                                      .order_by(Round.id)))
@@ -274,6 +276,13 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                              for name, item in by_state.items()},
         "validation.decision": {name: url("validation.decision", **c, round_id=item.id)
                                 for name, item in by_state.items() if name != "draft"},
+        # The suggested groups the core team asked for in the collecting challenge.
+        **{endpoint: {"": url(endpoint, **d, proposal_id=proposal.id)}
+           for endpoint in ("curation.proposal", "curation.proposal_status",
+                            "curation.decide", "curation.close_proposal",
+                            "curation.undo_acceptance")},
+        **{endpoint: {"": url(endpoint, **d, proposal_id=proposal.id, group_id=group.id)}
+           for endpoint in ("curation.proposal_group", "curation.change_members")},
         "validation.confirm_close": {name: url("validation.confirm_close", **c, round_id=item.id)
                                      for name, item in by_state.items()
                                      if name in ("open", "closed")},

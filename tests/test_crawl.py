@@ -22,6 +22,8 @@ NOT_LINKED = {
     "core.readyz": "for the load balancer and monitoring, not for people",
     "static": "style sheets, scripts and the icon that pages load, not pages",
     "ideas.similar": "JSON for the live hint on the idea form (static/js/similar-ideas.js)",
+    "curation.proposal_status": "JSON for the progress bar while suggestions are computed "
+                                "(static/js/job-progress.js), not a page",
     "validation.token_answer": "the personal link comes by e-mail (the stakeholder_link crawl "
                                "starts there)",
     "validation.token_image": "the images of the page behind the personal link",

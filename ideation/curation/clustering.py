@@ -1,86 +1,37 @@
-"""Cluster suggestions, cluster assignment and near-duplicate detection for ideas.
+"""Text features of ideas (TF-IDF over stems and character n-grams), the best existing cluster
+for a loose idea, and near-duplicate detection. Pure functions; no Flask, no database.
 
-Pure functions over ``(idea_id, text)`` pairs; no Flask, no database. The method, chosen by
-measurement on the STC short-text sets (see ``bench/clustering.py``):
+The features: TF-IDF over language-aware word stems (the search analysers: Dutch or English
+stemming and stop words) stacked with TF-IDF over character n-grams of the raw text, both with
+sublinear tf. Short texts share few words; character n-grams let "schoolkinderen" meet "kind"
+and catch typos and small edits, which is what finding duplicates needs.
 
-1. Features: TF-IDF over language-aware word stems (the search analysers: Dutch or English
-   stemming and stop words) stacked with TF-IDF over character n-grams of the raw text, both
-   with sublinear tf. Short texts share few words; character n-grams let "schoolkinderen"
-   meet "kind" and soften spelling variants.
-2. LSA: TruncatedSVD to ~128 dimensions and L2 normalisation, so k-means on the result
-   behaves like spherical k-means on a denoised, co-occurrence-aware representation.
-3. K-means (k-means++, several restarts, fixed seed). When k is not given it is chosen by
-   silhouette (cosine) on a sample over a range around sqrt(n / 2).
-4. Refinement: a few rounds of spherical k-means in the full TF-IDF space, started from the
-   LSA partition. LSA finds the coarse structure; the full space then separates clusters by
-   rare but decisive terms that the SVD blurred away (+2 to +7 accuracy points on STC).
-
-Names come from the terms that distinguish a cluster most (mean TF-IDF inside minus mean
-overall), each stem shown as the most frequent original word that produced it.
+Grouping ideas into suggested themes lives in ``themes.py`` (static embeddings measured better
+there); the TF-IDF + LSA method it replaced is kept as the benchmark's baseline in
+``bench/tfidf_lsa.py``.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
-from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from ideation.search.analyzers import analyzer_for
 
-__all__ = [
-    "Suggestion",
-    "assign_to_clusters",
-    "near_duplicates",
-    "suggest_clusters",
-]
+__all__ = ["assign_to_clusters", "fold", "near_duplicates"]
 
-# LSA dimensions: 50, 100 and 200 were measured on SearchSnippets; 100 was best (with the
-# refinement) and keeps k-means on 20,000 ideas within a few seconds.
-SVD_DIMS = 100
 # Weight of the character n-gram block relative to the word block (both L2-normalised rows).
 CHAR_WEIGHT = 0.5
-# k-means restarts: more restarts rarely changed accuracy by more than a point on STC.
-N_INIT = 4
-MAX_AUTO_K = 30
-# Spherical k-means rounds in the full TF-IDF space; it converges within ~10 on STC.
-REFINE_ROUNDS = 10
-# Silhouette is O(sample^2); 2,000 points take well under a second.
-SILHOUETTE_SAMPLE = 2000
-NAME_TERMS = 3
-TOP_TERMS = 10
-REPRESENTATIVES = 5
 # Cosine to a centroid: related Dutch ideas measured 0.15-0.25, unrelated ones about 0.02.
 ASSIGN_THRESHOLD = 0.1
-
-
-@dataclass
-class Suggestion:
-    """One proposed cluster.
-
-    ``label`` numbers suggestions from 0 by decreasing size; ``name`` joins the top
-    characteristic surface words; ``representative_ids`` are the members closest to the
-    centroid (best first); ``cohesion`` is the mean cosine of members to the centroid in the
-    LSA space (1.0 = identical texts).
-    """
-
-    label: int
-    name: str
-    terms: list[str]
-    member_ids: list[int]
-    representative_ids: list[int]
-    cohesion: float
 
 
 # --- features ------------------------------------------------------------------------------
@@ -221,158 +172,6 @@ def _features(texts: Sequence[str], stems: list[list[str]]
     return word, word_vec, normalize(sparse.hstack(blocks).tocsr())
 
 
-def _lsa(matrix: sparse.csr_matrix, seed: int) -> np.ndarray:
-    """LSA vectors, L2-normalised; falls back to the dense TF-IDF rows for tiny inputs."""
-    n, m = matrix.shape
-    dims = min(SVD_DIMS, n - 1, m - 1)
-    if dims < 2:
-        dense = matrix.toarray()
-    else:
-        dense = TruncatedSVD(dims, random_state=seed, n_iter=4).fit_transform(matrix)
-    return normalize(dense.astype(np.float32))
-
-
-# --- clustering ----------------------------------------------------------------------------
-
-
-def _kmeans(vectors: np.ndarray, k: int, seed: int, n_init: int = N_INIT) -> KMeans:
-    with warnings.catch_warnings():
-        # Fewer distinct points than k (duplicate ideas) is legitimate input.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return KMeans(k, n_init=n_init, random_state=seed).fit(vectors)
-
-
-def _refine(matrix: sparse.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
-    """Spherical k-means on the sparse TF-IDF rows, started from ``labels``."""
-    n = matrix.shape[0]
-    labels = labels.copy()
-    centroids = None
-    for _ in range(REFINE_ROUNDS):
-        indicator = sparse.csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))),
-                                      shape=(k, n))
-        fresh = normalize(indicator @ matrix).toarray()
-        if centroids is not None:
-            # A cluster that lost all members keeps its last centroid instead of vanishing.
-            empty = np.asarray(indicator.sum(axis=1)).ravel() == 0
-            fresh[empty] = centroids[empty]
-        centroids = fresh
-        updated = np.asarray(matrix @ centroids.T).argmax(axis=1)
-        if np.array_equal(updated, labels):
-            break
-        labels = updated
-    return labels
-
-
-def _auto_k(vectors: np.ndarray, seed: int) -> int:
-    """Best silhouette (cosine) over a range around sqrt(n / 2), on a sample."""
-    n = len(vectors)
-    upper_bound = min(MAX_AUTO_K, n - 1)
-    if upper_bound <= 2:
-        return max(1, upper_bound)
-    centre = math.sqrt(n / 2)
-    # Large inputs put sqrt(n / 2) above the cap; the range then covers its upper half.
-    low = max(2, min(int(centre / 2), upper_bound // 2))
-    high = min(upper_bound, max(low + 1, int(math.ceil(centre * 2))))
-    candidates = sorted(set(np.linspace(low, high, num=min(8, high - low + 1)).round().astype(int)))
-    rng = np.random.default_rng(seed)
-    sample = vectors if n <= SILHOUETTE_SAMPLE else vectors[
-        np.sort(rng.choice(n, SILHOUETTE_SAMPLE, replace=False))]
-    best_k, best_score = candidates[0], -2.0
-    for k in candidates:
-        if k >= len(sample):
-            break
-        labels = _kmeans(sample, int(k), seed, n_init=2).labels_
-        if len(set(labels.tolist())) < 2:
-            continue
-        score = silhouette_score(sample, labels, metric="cosine")
-        if score > best_score + 1e-9:  # ties keep the smaller k
-            best_k, best_score = int(k), score
-    return best_k
-
-
-def _characteristic_terms(word: sparse.csr_matrix | None, word_vec: TfidfVectorizer | None,
-                          members: np.ndarray, tokens: _Tokens) -> list[str]:
-    """Surface words of the stems most over-represented in ``members``."""
-    if word is None or word_vec is None:
-        return []
-    inside = np.asarray(word[members].mean(axis=0)).ravel()
-    overall = np.asarray(word.mean(axis=0)).ravel()
-    score = inside - overall
-    vocabulary = word_vec.get_feature_names_out()
-    order = np.lexsort((vocabulary, -score))  # ties by stem, for determinism
-    terms: list[str] = []
-    for index in order:
-        if inside[index] <= 0 or len(terms) >= TOP_TERMS:
-            break
-        surface = tokens.surface.get(vocabulary[index], vocabulary[index])
-        if surface not in terms:
-            terms.append(surface)
-    return terms
-
-
-def _single(ids: list[int], texts: list[str], language: str) -> list[Suggestion]:
-    """All documents in one suggestion (inputs too small to split)."""
-    if not ids:
-        return []
-    tokens = _Tokens(texts, language)
-    counts = Counter(stem for doc in tokens.stems for stem in doc)
-    terms = [tokens.surface[s] for s, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    terms = terms[:TOP_TERMS]
-    return [Suggestion(label=0, name=", ".join(terms[:NAME_TERMS]), terms=terms,
-                       member_ids=list(ids), representative_ids=list(ids[:REPRESENTATIVES]),
-                       cohesion=1.0 if len(ids) == 1 else 0.0)]
-
-
-def suggest_clusters(docs: Sequence[tuple[int, str]], language: str, k: int | None = None,
-                     *, seed: int = 0) -> list[Suggestion]:
-    """Proposes clusters for ``docs`` ((idea_id, text) pairs) in ``language`` ("nl" or "en").
-
-    ``k`` is the number of clusters; None chooses it by silhouette. Fewer than three ideas
-    give a single suggestion (or none for no ideas). Suggestions come largest first, and the
-    same input and seed always give the same output.
-    """
-    ids = [int(i) for i, _ in docs]
-    texts = [t or "" for _, t in docs]
-    n = len(ids)
-    if n < 3 or (k is not None and k <= 1):
-        return _single(ids, texts, language)
-    tokens = _Tokens(texts, language)
-    word, word_vec, matrix = _features(texts, tokens.stems)
-    if matrix.nnz == 0:
-        return _single(ids, texts, language)
-    vectors = _lsa(matrix, seed)
-    k = _auto_k(vectors, seed) if k is None else min(int(k), n)
-    if k <= 1:
-        return _single(ids, texts, language)
-    labels = _refine(matrix, _kmeans(vectors, k, seed).labels_, k)
-
-    suggestions: list[Suggestion] = []
-    for cluster in range(k):
-        members = np.flatnonzero(labels == cluster)
-        if len(members) == 0:
-            continue
-        centroid = vectors[members].mean(axis=0)
-        norm = float(np.linalg.norm(centroid))
-        centroid = centroid / norm if norm > 0 else centroid
-        closeness = vectors[members] @ centroid
-        # Stable order: closest first, then by position in the input.
-        best = members[np.lexsort((members, -closeness))[:REPRESENTATIVES]]
-        terms = _characteristic_terms(word, word_vec, members, tokens)
-        suggestions.append(Suggestion(
-            label=cluster,
-            name=", ".join(terms[:NAME_TERMS]),
-            terms=terms,
-            member_ids=[ids[i] for i in members],
-            representative_ids=[ids[i] for i in best],
-            cohesion=round(float(closeness.mean()), 4),
-        ))
-    # Largest first; ties by first member so the order does not depend on k-means numbering.
-    suggestions.sort(key=lambda s: (-len(s.member_ids), s.member_ids[0]))
-    for label, suggestion in enumerate(suggestions):
-        suggestion.label = label
-    return suggestions
-
-
 # --- assignment ----------------------------------------------------------------------------
 
 
@@ -415,30 +214,71 @@ def assign_to_clusters(unclustered: Sequence[tuple[int, str]],
 # --- near duplicates -----------------------------------------------------------------------
 
 
-def near_duplicates(docs: Sequence[tuple[int, str]], language: str, threshold: float = 0.8,
-                    limit: int = 200) -> list[tuple[int, int, float]]:
-    """Pairs of near-duplicate ideas ``(id_a, id_b, cosine)``, most similar first.
+def fold(text: str) -> str:
+    """Lowercase, accents and punctuation folded away, spaces collapsed: "Café, graag!" and
+    "cafe graag" are the same text."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", letters).split())
 
-    Cosine on the same word + character n-gram TF-IDF as the clustering (character n-grams
-    catch typos and small edits). The similarity matrix is computed in row blocks of sparse
-    products, keeping only entries at or above ``threshold``, so memory stays proportional
-    to the matches rather than n x n.
-    """
-    ids = [int(i) for i, _ in docs]
-    if len(ids) < 2:
-        return []
-    texts = [t or "" for _, t in docs]
-    tokens = _Tokens(texts, language)
-    _, _, matrix = _features(texts, tokens.stems)
+
+_NON_WORD = re.compile(r"[\W_]+")
+# Shorter folded titles or descriptions are too common to call two ideas the same ("Groen").
+EXACT_TITLE = 3
+EXACT_DESCRIPTION = 20
+
+
+def _similar_pairs(matrix: sparse.csr_matrix, threshold: float) -> dict[tuple[int, int], float]:
+    """Row pairs (i < j) with a cosine of at least ``threshold``: products in row blocks,
+    keeping only the matches, so memory follows the matches rather than n x n."""
     matrix = matrix.astype(np.float32)
     transposed = matrix.T.tocsc()
     block = 1000
-    pairs: list[tuple[int, int, float]] = []
-    for start in range(0, len(ids), block):
+    found: dict[tuple[int, int], float] = {}
+    for start in range(0, matrix.shape[0], block):
         product = (matrix[start:start + block] @ transposed).tocoo()
         rows = product.row + start
         keep = (product.data >= threshold - 1e-6) & (product.col > rows)
         for i, j, value in zip(rows[keep], product.col[keep], product.data[keep], strict=True):
-            pairs.append((ids[i], ids[j], round(min(float(value), 1.0), 4)))
+            found[(int(i), int(j))] = min(float(value), 1.0)
+    return found
+
+
+def near_duplicates(docs: Sequence[tuple[int, str]], language: str, threshold: float = 0.8,
+                    limit: int = 200) -> list[tuple[int, int, float]]:
+    """Pairs of near-duplicate ideas ``(id_a, id_b, similarity)``, most similar first.
+
+    ``docs`` are (idea id, "title\ndescription"). Texts are folded first (case, accents,
+    punctuation), so two ideas whose folded titles or folded descriptions are identical are
+    always found, with similarity 1.0 (each paired with the first of its kind, so a title sent
+    in ten times gives nine pairs to merge). Otherwise the similarity is the highest cosine of
+    the whole texts and of the titles alone, on the same word + character n-gram TF-IDF as
+    the clustering (character n-grams catch typos and small edits).
+    """
+    ids = [int(i) for i, _ in docs]
+    if len(ids) < 2:
+        return []
+    titles, descriptions = [], []
+    for _id, text in docs:
+        title, _sep, description = (text or "").partition("\n")
+        titles.append(fold(title))
+        descriptions.append(fold(description))
+    found: dict[tuple[int, int], float] = {}
+    for parts, shortest in ((titles, EXACT_TITLE), (descriptions, EXACT_DESCRIPTION)):
+        first: dict[str, int] = {}
+        for row, part in enumerate(parts):
+            if len(part) < shortest:
+                continue
+            if part in first:
+                found[(first[part], row)] = 1.0
+            else:
+                first[part] = row
+    folded = [f"{t} {d}" for t, d in zip(titles, descriptions, strict=True)]
+    for texts in (folded, titles):
+        tokens = _Tokens(texts, language)
+        _, _, matrix = _features(texts, tokens.stems)
+        for pair, value in _similar_pairs(matrix, threshold).items():
+            found[pair] = max(found.get(pair, 0.0), value)
+    pairs = [(ids[i], ids[j], round(value, 4)) for (i, j), value in found.items()]
     pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
     return pairs[:limit]

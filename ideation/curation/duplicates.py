@@ -18,6 +18,7 @@ Decisions where the brief left room:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -31,6 +32,8 @@ from ideation.curation.services import CurationError, _ensure_can_curate
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.ideas.services import count_supporters
+from ideation.jobs.models import Job
+from ideation.jobs.services import create_job, job_function
 
 _WITH_AUTHOR = joinedload(Idea.author).options(lazyload(User.memberships))
 
@@ -46,28 +49,97 @@ class DuplicatePair:
         return round(self.similarity * 100)
 
 
-def duplicate_pairs(actor: User | None, challenge: Challenge, threshold: float = 0.8,
-                    limit: int = 100) -> list[DuplicatePair]:
-    """Pairs of published, unmerged ideas whose title and text are alike, most alike first."""
-    ensure_can_manage(actor, challenge)
-    # Imported here: scikit-learn is heavy and only this page and the suggestions need it.
-    from ideation.curation.clustering import near_duplicates
+# The slider's range; a background job finds every pair down to the lowest, once.
+LOWEST_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.8
+MAX_PAIRS = 500
 
+
+def published_documents(challenge: Challenge) -> list[tuple[int, str]]:
+    """(id, "title\ndescription") of the published, unmerged ideas, oldest first."""
     rows = db.session.execute(
         select(Idea.id, Idea.title, Idea.description)
         .where(Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published,
                Idea.merged_into_id.is_(None))
         .order_by(Idea.id)
     )
-    docs = [(idea_id, f"{title}\n{description}") for idea_id, title, description in rows]
-    found = near_duplicates(docs, challenge.language.value, threshold, limit)
-    ids = {i for a, b, _s in found for i in (a, b)}
+    return [(idea_id, f"{title}\n{description}") for idea_id, title, description in rows]
+
+
+def find_pairs(challenge: Challenge, threshold: float, limit: int = MAX_PAIRS
+               ) -> list[tuple[int, int, float]]:
+    """(id, id, similarity) of alike published ideas, the older idea first, most alike first."""
+    # Imported here: scikit-learn is heavy and only this page and the suggestions need it.
+    from ideation.curation.clustering import near_duplicates
+
+    return near_duplicates(published_documents(challenge), challenge.language.value,
+                           threshold, limit)
+
+
+def pairs_of(found: list[tuple[int, int, float]] | list[list[Any]], threshold: float,
+             limit: int = MAX_PAIRS) -> list[DuplicatePair]:
+    """The pairs at or above ``threshold`` whose ideas are still published and unmerged,
+    with the ideas (and their authors) loaded in one query."""
+    kept = [(int(a), int(b), float(s)) for a, b, s in found if float(s) >= threshold - 1e-9]
+    ids = {i for a, b, _s in kept for i in (a, b)}
     ideas = {idea.id: idea for idea in db.session.scalars(
-        select(Idea).where(Idea.id.in_(ids)).options(_WITH_AUTHOR)
+        select(Idea).where(Idea.id.in_(ids), Idea.status == IdeaStatus.published,
+                           Idea.merged_into_id.is_(None)).options(_WITH_AUTHOR)
     )} if ids else {}
-    return [DuplicatePair(ideas[a], ideas[b], similarity) for a, b, similarity in found]
+    pairs = [DuplicatePair(ideas[a], ideas[b], s) for a, b, s in kept
+             if a in ideas and b in ideas]
+    return pairs[:limit]
 
 
+def duplicate_pairs(actor: User | None, challenge: Challenge,
+                    threshold: float = DEFAULT_THRESHOLD,
+                    limit: int = MAX_PAIRS) -> list[DuplicatePair]:
+    """Pairs of published, unmerged ideas whose titles or texts are alike, most alike first."""
+    ensure_can_manage(actor, challenge)
+    return pairs_of(find_pairs(challenge, threshold, limit), threshold, limit)
+
+
+@job_function("duplicates")
+def _find_pairs_job(job: Job, progress: Any) -> dict[str, Any]:
+    """The background job: every pair down to the slider's lowest threshold, stored once."""
+    challenge = db.session.get(Challenge, job.challenge_id)
+    if challenge is None:
+        raise LookupError("the challenge was removed")
+    progress(10, "features")
+    found = find_pairs(challenge, LOWEST_THRESHOLD, limit=5 * MAX_PAIRS)
+    return {"threshold": LOWEST_THRESHOLD, "pairs": [[a, b, s] for a, b, s in found]}
+
+
+def request_pairs(actor: User | None, challenge: Challenge) -> Job:
+    """A background job that finds the pairs (the caller commits, then dispatches it)."""
+    if actor is not None:
+        ensure_can_manage(actor, challenge)
+    size = len(published_documents(challenge))
+    return create_job(actor, challenge, "duplicates", {}, size=size)
+
+
+def merge_duplicates(actor: User, challenge: Challenge, pairs: list[tuple[int, int]],
+                     reason: str | None = None) -> tuple[int, int]:
+    """Merge several (duplicate id, kept id) pairs at once, in order. A pair whose ideas were
+    merged by an earlier pair of the same batch is skipped. Returns (merged, skipped)."""
+    _ensure_can_curate(actor, challenge)
+    if not pairs:
+        raise CurationError(_("Select one or more pairs first."), "pairs")
+    ids = {i for pair in pairs for i in pair}
+    ideas = {idea.id: idea for idea in db.session.scalars(
+        select(Idea).where(Idea.id.in_(ids), Idea.challenge_id == challenge.id))}
+    merged = skipped = 0
+    for duplicate_id, kept_id in pairs:
+        duplicate, kept = ideas.get(duplicate_id), ideas.get(kept_id)
+        if duplicate is None or kept is None:
+            raise CurationError(_("Both ideas must belong to this challenge."), "pairs")
+        if duplicate.merged_into_id is not None or kept.merged_into_id is not None \
+                or duplicate.id == kept.id:
+            skipped += 1
+            continue
+        merge_duplicate(actor, duplicate, kept, reason)
+        merged += 1
+    return merged, skipped
 
 
 def _ensure_mergeable(idea: Idea) -> None:

@@ -33,9 +33,13 @@ class BoardFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Title contains"), validators=[Optional(), Length(max=200)],
+    q = SearchField(_l("Search in title and text"), validators=[Optional(), Length(max=200)],
                     render_kw={"autocomplete": "off"})
     theme = SelectField(_l("Theme"), coerce=optional_database_id, validate_choice=False)
+    source = SelectField(_l("Sent in"), choices=[
+        SelectChoice("", _l("Any way")), SelectChoice("web", _l("On the website")),
+        SelectChoice("session", _l("In a session")), SelectChoice("import", _l("Imported"))],
+        validate_choice=False)
     all = BooleanField(_l("Also show ideas that are in a cluster"))
 
 
@@ -72,15 +76,8 @@ class SplitForm(Form):
 
 
 class SuggestForm(Form):
-    k = IntegerField(_l("Number of clusters (empty: let the computer choose)"),
-                     validators=[Optional(), NumberRange(min=2, max=50)])
-
-
-class AcceptSuggestionForm(Form):
-    name = StringField(_l("Name"), validators=[
-        DataRequired(message=_l("Give the cluster a name.")), Length(max=120)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
-    idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
+    k = IntegerField(_l("Number of groups (empty: let the computer choose)"),
+                     validators=[Optional(), NumberRange(min=2, max=500)])
 
 
 class MergeIdeaForm(Form):
@@ -89,3 +86,16 @@ class MergeIdeaForm(Form):
     kept_id = HiddenField(filters=[optional_database_id], validators=[
         DataRequired(message=_l("Choose the idea to keep."))])
     next = HiddenField()
+
+
+class ProposalForm(Form):
+    """The proposal page: ticked groups, and the names typed in as ``name-<group id>``."""
+
+    group_ids = SelectMultipleField(_l("Groups"), coerce=database_id, validate_choice=False)
+
+
+class GroupMembersForm(Form):
+    """A group page: ticked ideas and the group to move them to."""
+
+    idea_ids = SelectMultipleField(_l("Ideas"), coerce=database_id, validate_choice=False)
+    group = SelectField(_l("Move to group"), coerce=optional_database_id, validate_choice=False)

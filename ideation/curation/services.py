@@ -1,5 +1,5 @@
 """Cluster rules: create, edit, move ideas, merge and unmerge, split, states, publishing,
-undo of a move, accepting a suggestion; and the read queries of the board and public page.
+undo of a move, accepting assignments; and the read queries of the board and public page.
 
 Every change checks that the actor manages the challenge and that the phase allows curating,
 writes an AuditEvent and flushes; the view commits.
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from ideation.accounts.models import User
 from ideation.challenges.models import Challenge
@@ -33,6 +33,7 @@ from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import ensure_can_manage
+from ideation.core.routing import MAX_DATABASE_INT
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
@@ -51,7 +52,11 @@ class CurationError(ValueError):
 
 
 def _ensure_can_curate(actor: User | None, challenge: Challenge) -> None:
-    ensure_can_manage(actor, challenge)
+    """The actor manages the challenge and its phase allows curating. ``None`` is the command
+    line (``flask cluster --accept``), run by whoever runs the server, as for the importer;
+    views always pass the logged-in user."""
+    if actor is not None:
+        ensure_can_manage(actor, challenge)
     ensure_allowed(challenge, Action.curate)
 
 
@@ -131,15 +136,16 @@ def set_published(actor: User, cluster: Cluster, published: bool) -> None:
 
 def _ideas_of(challenge: Challenge, idea_ids: Iterable[int]) -> list[Idea]:
     """The published ideas of ``challenge`` among ``idea_ids``; others are refused."""
-    ids = sorted({int(i) for i in idea_ids})
-    if not ids:
+    given = {int(i) for i in idea_ids}
+    if not given:
         raise CurationError(_("Select one or more ideas first."), "idea_ids")
+    ids = sorted(i for i in given if 0 < i <= MAX_DATABASE_INT)
     ideas = list(db.session.scalars(
         select(Idea).where(Idea.id.in_(ids), Idea.challenge_id == challenge.id,
                            Idea.status == IdeaStatus.published,
                            Idea.merged_into_id.is_(None)).order_by(Idea.id)
     ))
-    if len(ideas) != len(ids):
+    if len(ideas) != len(given):
         raise CurationError(_("Some of the selected ideas cannot be found."), "idea_ids")
     return ideas
 
@@ -284,17 +290,6 @@ def split_cluster(actor: User, cluster: Cluster, idea_ids: Iterable[int],
     return new
 
 
-def accept_suggestion(actor: User, challenge: Challenge, name: str, summary: str,
-                      idea_ids: Iterable[int]) -> tuple[Cluster, int]:
-    """Make a cluster from a suggestion. Only ideas that are still unclustered go in: a
-    suggestion never overrides what the core team did by hand."""
-    _ensure_can_curate(actor, challenge)
-    free = _still_unclustered(challenge, idea_ids)
-    cluster = create_cluster(actor, challenge, name, summary, from_suggestion=True)
-    moved = _move(actor, challenge, free, cluster)
-    return cluster, moved
-
-
 def _still_unclustered(challenge: Challenge, idea_ids: Iterable[int]) -> list[Idea]:
     """The ideas among ``idea_ids`` that nobody has put in a cluster meanwhile."""
     ids = sorted({int(i) for i in idea_ids})
@@ -390,10 +385,15 @@ def count_unclustered(challenge: Challenge) -> int:
         Idea.merged_into_id.is_(None), Idea.cluster_id.is_(None))) or 0
 
 
+SOURCES = ("web", "session", "import")
+CLUSTER_PREVIEW = 5  # ideas shown on a cluster card before it is opened
+
+
 def board_ideas(challenge: Challenge, *, theme_id: int | None = None, text: str = "",
-                unclustered_only: bool = True, page: int = 1,
+                unclustered_only: bool = True, source: str | None = None, page: int = 1,
                 per_page: int = BOARD_PER_PAGE) -> BoardPage:
-    """One page of the board's idea column: a count and a page query, themes joined in.
+    """One page of the board's idea column: a count and a page query, with the themes and the
+    photos (for the thumbnails) loaded alongside. Search looks in titles and descriptions.
 
     Published ideas only: hidden, pending, withdrawn and merged ideas never reach the board.
     """
@@ -404,13 +404,20 @@ def board_ideas(challenge: Challenge, *, theme_id: int | None = None, text: str 
         conditions.append(Idea.cluster_id.is_(None))
     if theme_id:
         conditions.append(Idea.theme_id == theme_id)
+    if source in SOURCES:
+        # Ideas from before the column had a value count as sent in on the site.
+        conditions.append(Idea.source == source if source != "web"
+                          else or_(Idea.source == "web", Idea.source.is_(None)))
     if text:
-        conditions.append(Idea.title.ilike(f"%{_escape_like(text)}%", escape="\\"))
+        pattern = f"%{_escape_like(text)}%"
+        conditions.append(or_(Idea.title.ilike(pattern, escape="\\"),
+                              Idea.description.ilike(pattern, escape="\\")))
     total = db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     items = db.session.scalars(
-        select(Idea).where(*conditions).options(joinedload(Idea.theme))
+        select(Idea).where(*conditions)
+        .options(joinedload(Idea.theme), selectinload(Idea.images))
         .order_by(Idea.created_dt.desc(), Idea.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
@@ -420,33 +427,41 @@ def board_ideas(challenge: Challenge, *, theme_id: int | None = None, text: str 
 @dataclass(frozen=True)
 class ClusterCard:
     cluster: Cluster
-    members: list[Idea]
+    members: list[Idea]  # the first ``CLUSTER_PREVIEW`` ideas, by title
+    count: int
 
     @property
-    def count(self) -> int:
-        return len(self.members)
+    def more(self) -> int:
+        return max(0, self.count - len(self.members))
 
 
-def board_clusters(challenge: Challenge) -> list[ClusterCard]:
-    """The clusters that are not merged away, each with its published ideas: two queries."""
+def board_clusters(challenge: Challenge, preview: int = CLUSTER_PREVIEW) -> list[ClusterCard]:
+    """The clusters that are not merged away, each with its number of published ideas and its
+    first ``preview`` ideas: three queries, however many ideas the clusters hold."""
     clusters = db.session.scalars(
         select(Cluster).where(Cluster.challenge_id == challenge.id,
                               Cluster.merged_into_id.is_(None))
         .order_by(Cluster.position, Cluster.id)
     ).all()
+    if not clusters:
+        return []
+    counts = member_counts(challenge)
+    ranked = (
+        select(Idea.id, func.row_number().over(partition_by=Idea.cluster_id,
+                                               order_by=(Idea.title, Idea.id)).label("rank"))
+        .where(Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published,
+               Idea.merged_into_id.is_(None), Idea.cluster_id.is_not(None))
+        .subquery())
+    first = db.session.scalars(
+        select(Idea).join(ranked, ranked.c.id == Idea.id).where(ranked.c.rank <= preview)
+        .order_by(Idea.title, Idea.id)
+    ).all()
     members: dict[int, list[Idea]] = {cluster.id: [] for cluster in clusters}
-    if clusters:
-        ideas = db.session.scalars(
-            select(Idea).where(Idea.challenge_id == challenge.id,
-                               Idea.status == IdeaStatus.published,
-                               Idea.merged_into_id.is_(None),
-                               Idea.cluster_id.is_not(None))
-            .options(joinedload(Idea.theme)).order_by(Idea.title, Idea.id)
-        ).all()
-        for idea in ideas:
-            if idea.cluster_id in members:
-                members[idea.cluster_id].append(idea)
-    return [ClusterCard(cluster, members[cluster.id]) for cluster in clusters]
+    for idea in first:
+        if idea.cluster_id in members:
+            members[idea.cluster_id].append(idea)
+    return [ClusterCard(cluster, members[cluster.id], counts.get(cluster.id, 0))
+            for cluster in clusters]
 
 
 def merged_clusters(challenge: Challenge) -> list[Cluster]:

@@ -29,13 +29,12 @@ from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import content_choice
 from ideation.core.permissions import acting_user
-from ideation.core.routing import optional_database_id, page_arg
+from ideation.core.routing import id_arg, optional_database_id, optional_number, page_arg
 from ideation.core.security import safe_next
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
-from ideation.curation import duplicates, services
+from ideation.curation import duplicates, proposals, services
 from ideation.curation.forms import (
     STATE_LABELS,
-    AcceptSuggestionForm,
     BoardFilterForm,
     ClusterForm,
     MergeForm,
@@ -48,6 +47,7 @@ from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Idea
+from ideation.jobs import services as jobs
 
 bp = Blueprint("curation", __name__)
 
@@ -131,22 +131,32 @@ def board(slug: str) -> str:
     filters.theme.choices = [SelectChoice("", _("All themes"))] + [
         content_choice(t.id, t.name, challenge) for t in challenge.themes]
     text = (filters.q.data or "").strip()[:200]
+    source = filters.source.data if filters.source.data in services.SOURCES else None
     page_number = page_arg()
     page = services.board_ideas(challenge, theme_id=filters.theme.data, text=text,
-                                unclustered_only=not filters.all.data, page=page_number)
+                                unclustered_only=not filters.all.data, source=source,
+                                page=page_number)
     cards = services.board_clusters(challenge)
     move_form = MoveForm(formdata=None, next=request.full_path)
     move_form.cluster.choices = _cluster_choices(challenge, cards)
     shown_all = "y" if filters.all.data else None
     query = {key: value for key, value in
-             (("q", text), ("theme", filters.theme.data), ("all", shown_all)) if value}
+             (("q", text), ("theme", filters.theme.data), ("all", shown_all),
+              ("source", source)) if value}
     names = {card.cluster.id: card.cluster.name for card in cards}
+    opened_id = id_arg("open")
+    opened = next((card for card in cards if card.cluster.id == opened_id), None)
+    proposal = proposals.current_proposal(challenge)
+    undoable = proposals.latest_undoable(challenge)
     return render_template(
         "curation/board.html", challenge=challenge, filters=filters, page=page, cards=cards,
         names=names, move_form=move_form, query=query, button_form=EmptyForm(),
         suggest_form=SuggestForm(formdata=None), merged=services.merged_clusters(challenge),
         can_undo=services.last_move(challenge) is not None,
-        verdict=check(challenge, Action.curate),
+        verdict=check(challenge, Action.curate), opened=opened,
+        opened_members=services.cluster_members(opened.cluster) if opened else [],
+        proposal=proposal, proposal_groups=proposals.group_count(proposal) if proposal else 0,
+        undoable_proposal=undoable[0] if undoable else None,
     )
 
 
@@ -231,46 +241,6 @@ def undo_move(slug: str) -> Response:
 
 
 # --- suggestions -------------------------------------------------------------------------------
-
-
-@bp.post("/c/<slug>/board/suggest")
-def suggest(slug: str) -> str | Response:
-    """Compute suggestions for the unclustered ideas and show them (nothing is stored)."""
-    challenge = get_challenge(slug, manage=True)
-    form = SuggestForm()
-    if not form.validate():
-        flash(_("Choose a number of clusters from 2 to 50, or leave it empty."), "error")
-        return redirect(_board_url(challenge))
-    try:
-        from ideation.curation.clustering import suggest_clusters
-    except ImportError:
-        flash(_("Suggestions are not available yet."), "error")
-        return redirect(_board_url(challenge))
-    docs = services.unclustered_documents(challenge)
-    suggestions = []
-    if len(docs) >= 2:
-        suggestions = suggest_clusters(docs, challenge.language.value, form.k.data, seed=0)
-    titles = {idea.id: idea for idea in services.ideas_by_id(
-        [i for s in suggestions for i in s.member_ids])}
-    forms = [AcceptSuggestionForm(formdata=None, name=s.name, idea_ids=list(s.member_ids),
-                                  prefix=f"s{n}") for n, s in enumerate(suggestions)]
-    return render_template("curation/suggestions.html", challenge=challenge,
-                           items=list(zip(suggestions, forms, strict=True)), titles=titles,
-                           total=len(docs))
-
-
-@bp.post("/c/<slug>/board/suggestions/accept")
-def accept_suggestion(slug: str) -> Response:
-    challenge = get_challenge(slug, manage=True)
-    prefix = request.form.get("prefix", "")
-    form = AcceptSuggestionForm(prefix=prefix if prefix.startswith("s") else "")
-    if not form.validate():
-        flash(_("Give the cluster a name."), "error")
-        return redirect(_board_url(challenge))
-    return _attempt(
-        lambda: services.accept_suggestion(acting_user(), challenge, form.name.data,
-                                           form.summary.data or "", form.idea_ids.data),
-        _made_message, redirect(_board_url(challenge)))
 
 
 # Cosine similarities of short texts are low; from this one a proposal is ticked by default.
@@ -414,15 +384,82 @@ def _duplicates_url(challenge: Challenge) -> str:
     return url_for("curation.duplicates_list", slug=challenge.slug)
 
 
+def _threshold() -> int:
+    """The slider's value in percent, kept within its range whatever the address says."""
+    low = round(duplicates.LOWEST_THRESHOLD * 100)
+    value = optional_number(request.args.get("threshold"), low=0, high=100)
+    if value is None:
+        value = round(duplicates.DEFAULT_THRESHOLD * 100)
+    return max(low, min(100, value))
+
+
 @bp.get("/c/<slug>/board/duplicates")
 def duplicates_list(slug: str) -> str:
+    """Alike pairs at the slider's threshold: found here and now, or for a large challenge
+    (with a worker) read from the last background search."""
     challenge = get_challenge(slug, manage=True)
-    pairs = duplicates.duplicate_pairs(acting_user(), challenge)
+    threshold = _threshold()
+    job = jobs.latest_job(challenge, "duplicates")
+    background = jobs.runs_in_background(len(duplicates.published_documents(challenge)))
+    watch = jobs.Watch()
+    if background:
+        if job is not None:
+            watch = jobs.refresh(job)
+        found = (job.result or {}).get("pairs", []) if job and job.result else []
+        pairs = duplicates.pairs_of(found, threshold / 100)
+    else:
+        pairs = duplicates.duplicate_pairs(acting_user(), challenge, threshold / 100)
     return render_template(
-        "curation/duplicates.html", challenge=challenge, pairs=pairs,
-        merge_form=MergeIdeaForm(formdata=None), next=request.full_path,
-        verdict=check(challenge, Action.curate),
+        "curation/duplicates.html", challenge=challenge, pairs=pairs, threshold=threshold,
+        lowest=round(duplicates.LOWEST_THRESHOLD * 100), background=background, job=job,
+        watch=watch, merge_form=MergeIdeaForm(formdata=None), button_form=EmptyForm(),
+        next=request.full_path, verdict=check(challenge, Action.curate),
     )
+
+
+@bp.post("/c/<slug>/board/duplicates/search")
+def search_duplicates(slug: str) -> Response:
+    """Start the background search for alike pairs (large challenges with a worker)."""
+    challenge = get_challenge(slug, manage=True)
+    ensure_button_posted()
+    job = duplicates.request_pairs(acting_user(), challenge)
+    db.session.commit()
+    jobs.dispatch(job)
+    return redirect(_duplicates_url(challenge))
+
+
+def _merge_pairs(values: list[str]) -> list[tuple[int, int]]:
+    pairs = []
+    for value in values:
+        duplicate, _sep, kept = value.partition(":")
+        duplicate_id, kept_id = optional_database_id(duplicate), optional_database_id(kept)
+        if duplicate_id is not None and kept_id is not None:
+            pairs.append((duplicate_id, kept_id))
+    return pairs
+
+
+@bp.post("/c/<slug>/board/duplicates/merge")
+def merge_duplicates(slug: str) -> Response:
+    """Merge every ticked pair (the right idea into the left one) in one go."""
+    challenge = get_challenge(slug, manage=True)
+    ensure_button_posted()
+    back = redirect(safe_next(request.form.get("next"), _duplicates_url(challenge)))
+    pairs = _merge_pairs(request.form.getlist("pair"))
+    if not pairs:
+        flash(_("Select one or more pairs first."), "error")
+        return back
+
+    def message(done: tuple[int, int]) -> str:
+        merged, skipped = done
+        text = ngettext("%(num)s idea is merged.", "%(num)s ideas are merged.", merged)
+        if skipped:
+            text += " " + ngettext("%(num)s pair was skipped: one of its ideas was merged "
+                                   "already.", "%(num)s pairs were skipped: one of their ideas "
+                                   "was merged already.", skipped)
+        return text + " " + _("You can undo a merge on the idea page.")
+
+    return _attempt(lambda: duplicates.merge_duplicates(acting_user(), challenge, pairs),
+                    message, back)
 
 
 @bp.post("/c/<slug>/ideas/<int:idea_id>/merge")
@@ -451,3 +488,7 @@ def unmerge_idea(slug: str, idea_id: int) -> Response:
     return _attempt(lambda: duplicates.unmerge_duplicate(acting_user(), duplicate),
                     _("The merge is undone."),
                     redirect(url_for("ideas.show", slug=challenge.slug, idea_id=duplicate.id)))
+
+
+# The proposal pages attach their routes to ``bp`` when imported.
+from ideation.curation import proposal_views  # noqa: E402, F401

@@ -351,6 +351,19 @@ def load_demo_ideas(challenge: Challenge, users: dict[str, User]) -> None:
                 reply = services.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
                 reply.created_dt = idea.created_dt + timedelta(hours=5)
     _every_other_state(challenge, users["core_team"], people, ideas)
+    _suggested_groups(challenge, users["core_team"])
+
+
+def _suggested_groups(challenge: Challenge, core: User) -> None:
+    """The core team asked the computer to group the ideas: an open proposal waits on the
+    board. The job runs here and now, as in the web process for a challenge of this size (it
+    commits, as a worker would)."""
+    from ideation.curation import proposals
+    from ideation.jobs.services import execute
+
+    proposal = proposals.request_suggestions(core, challenge)
+    db.session.commit()
+    execute(proposal.job_id)
 
 
 def _send_in(author: User, challenge: Challenge, row: tuple[int, str, str, bool],

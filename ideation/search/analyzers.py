@@ -251,6 +251,16 @@ class IdeaAnalyzer(Analyzer):
                 out.append((text, word))
         return out
 
+    def tagged(self, value: str) -> list[tuple[str, str, bool]]:
+        """(term, word as typed, is a stop word) of every word of ``value``, in order: what
+        naming a group of ideas needs to cut readable phrases out of a title."""
+        term = _TERMS[self.language]
+        out = []
+        for word in _WORDS.findall(value):
+            text, stopped = term(word)
+            out.append((text, word, stopped))
+        return out
+
     def positions(self, value: str) -> dict[str, list[int]]:
         """Each term of ``value`` with its positions, stop words left out: what indexing takes
         from ``self(value, positions=True)``, word for word, in one loop (indexing analyses

@@ -24,7 +24,8 @@ from ideation.challenges.models import Challenge
 from ideation.core.pagination import Paginated
 from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
-from ideation.search.index import Hit, IdeaIndex, IndexBusy, IndexMissing
+from ideation.jobs.services import job_function
+from ideation.search.index import Hit, IdeaIndex, IndexBusy, IndexMissing, SearchPage
 from ideation.search.models import SearchJob
 
 # Attributes of an idea that the index shows or filters on.
@@ -125,8 +126,10 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
         challenge = db.session.get(Challenge, challenge_id)
         idea_ids = sorted({idea_id for _, idea_id in jobs})
         if not get_index().exists(challenge_id):
-            # Never grow a fresh, partial index from a few changes: rebuild it whole.
-            rebuild(challenge)
+            # Never grow a fresh, partial index from a few changes: rebuild it whole (on a
+            # worker for a large challenge; the jobs wait here until that is done).
+            if not rebuild_now_or_later(challenge):
+                continue
             idea_ids = []
         try:
             get_index().apply(
@@ -140,7 +143,8 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
             continue
         except IndexMissing:
             current_app.logger.warning("search index %s missing; rebuilding", challenge_id)
-            rebuild(challenge)
+            if not rebuild_now_or_later(challenge):
+                continue
         db.session.execute(
             delete(SearchJob).where(SearchJob.id.in_([job_id for job_id, _ in jobs]))
         )
@@ -251,6 +255,39 @@ def rebuild(challenge: Challenge, progress: Any = None, *, processes: int = 1) -
     )
 
 
+def rebuild_now_or_later(challenge: Challenge) -> bool:
+    """Rebuild here and now (True), or, for a challenge larger than IDEATION_JOB_THRESHOLD
+    when a worker queue is configured, make sure a background reindex is on its way (False):
+    a web request never spends minutes on a rebuild."""
+    from ideation.jobs import services as jobs
+    from ideation.jobs.models import JobState
+
+    if not jobs.runs_in_background(count_searchable(challenge)):
+        rebuild(challenge)
+        return True
+    latest = jobs.latest_job(challenge, "reindex")
+    if latest is not None and latest.state in (JobState.queued, JobState.running):
+        jobs.refresh(latest)
+        if not latest.is_finished:
+            return False
+    job = jobs.create_job(None, challenge, "reindex", {}, size=count_searchable(challenge))
+    db.session.commit()
+    jobs.dispatch(job)
+    return False
+
+
+@job_function("reindex")
+def _reindex_job(job: Any, progress: Any) -> dict[str, Any]:
+    """The background reindex: the whole index of one challenge from the database."""
+    challenge = db.session.get(Challenge, job.challenge_id)
+    if challenge is None:
+        raise LookupError("the challenge was removed")
+    total = max(1, count_searchable(challenge))
+    indexed = rebuild(challenge, progress=lambda done: progress(int(95 * done / total),
+                                                                "indexing"))
+    return {"indexed": indexed}
+
+
 # --- queries ---------------------------------------------------------------------------------
 
 
@@ -278,12 +315,15 @@ class ResultPage(Paginated):
         return {result.idea.id: result.hit for result in self.results}
 
 
-def _with_index(challenge: Challenge, run: Any) -> Any:
+def _with_index(challenge: Challenge, run: Any, empty: Any) -> Any:
+    """``run()``; a missing or damaged index is rebuilt first, or, for a large challenge with
+    a worker, ``empty`` is returned while the rebuild runs in the background."""
     try:
         return run()
     except IndexMissing:
         current_app.logger.warning("search index %s missing or damaged; rebuilding", challenge.id)
-        rebuild(challenge)
+        if not rebuild_now_or_later(challenge):
+            return empty
         return run()
 
 
@@ -303,6 +343,7 @@ def search_ideas(
         lambda: get_index().search(
             challenge.id, language, query, theme_id=theme_id, page=page, per_page=per_page
         ),
+        SearchPage(0, [], page, per_page),
     )
     ideas = _load(hit.id for hit in found.hits)
     results = [Result(ideas[hit.id], hit) for hit in found.hits if hit.id in ideas]
@@ -321,6 +362,7 @@ def similar_ideas(
         lambda: get_index().similar(
             challenge.id, language, text, limit=limit, exclude_id=exclude_id
         ),
+        [],
     )
     ideas = _load(hit.id for hit in hits)
     return [Result(ideas[hit.id], hit) for hit in hits if hit.id in ideas]

@@ -21,12 +21,11 @@ from sqlalchemy import String, Text, select
 
 from ideation.demo import SLUG
 from ideation.extensions import db
+from tests.browser.axe import axe_violations
 from tests.browser.conftest import no_horizontal_scroll
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (320, 1280)
 TITLED = {("challenges", "title"), ("challenges", "question"), ("ideas", "title"),
           ("clusters", "name"), ("concepts", "title"), ("prototypes", "title"),
@@ -88,12 +87,7 @@ def written_content() -> dict:
 def problems_on(page: Page, content: dict) -> list[str]:
     """What is wrong with the page in the window as it is now: axe's violations, sideways
     scrolling at a narrow width, duplicate ids, unmarked content, fractions in datetimes."""
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
-        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
-        WCAG_TAGS)
-    problems = [f"axe {violation}" for violation in violations]
+    problems = [f"axe {violation}" for violation in axe_violations(page)]
     if page.viewport_size["width"] <= 400 and not no_horizontal_scroll(page):
         problems.append("scrolls sideways")
     if not any(part in page.url for part in NO_LANGUAGE_CHECK):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -11,7 +9,6 @@ import pytest
 from ideation.challenges.services import progress_funnel
 from ideation.core.db import utcnow
 from ideation.curation import services
-from ideation.curation.clustering import Suggestion
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
@@ -68,9 +65,10 @@ def test_board_with_2000_ideas_shows_a_page_with_a_bounded_number_of_queries(
     assert "(1800)" in html and "Show more" in html
     assert html.count('class="cluster-card"') == 10
     assert "20 ideas" in html
-    # user, roles, challenge, phases, themes, count, page, clusters, members, merged, last move;
+    # user, roles, challenge, phases, themes, count, page, photos, clusters, counts, first
+    # members, merged, last move, open proposal, last acceptance; none per idea or cluster;
     # in the menu: the core team's challenges and whether the user has rounds
-    assert len(statements) <= 16, "\n".join(statements)
+    assert len(statements) <= 20, "\n".join(statements)
 
 
 def test_hidden_pending_and_withdrawn_ideas_never_reach_the_board(client, challenge, core, author):
@@ -251,72 +249,6 @@ def test_core_team_sees_the_board_link_on_the_challenge_page(client, challenge, 
         as_text=True)
 
 
-@pytest.fixture
-def fixed_engine(monkeypatch):
-    """The clustering engine replaced by one that suggests every given idea as one group."""
-    seen = {}
-
-    def suggest_clusters(docs, language, k=None, *, seed=0):
-        seen["docs"], seen["language"], seen["k"] = list(docs), language, k
-        ids = [idea_id for idea_id, _text in docs]
-        return [Suggestion(0, "loket, hulp", ["loket", "hulp"], ids, ids[:1], 0.5)]
-
-    module = types.ModuleType("ideation.curation.clustering")
-    module.suggest_clusters = suggest_clusters
-    monkeypatch.setitem(sys.modules, "ideation.curation.clustering", module)
-    return seen
-
-
-def test_suggestions_are_made_from_unclustered_published_ideas_only(
-    client, challenge, core, author, fixed_engine
-):
-    ideas = [make_idea(author, challenge, title=f"Loket {n}") for n in range(4)]
-    manual = services.create_cluster(core, challenge, "Met de hand")
-    services.move_ideas_to_cluster(core, challenge, [ideas[0].id], manual)
-    idea_services.moderate_idea(core, ideas[1], IdeaStatus.hidden, "Reden")
-    db.session.commit()
-    client.login(core)
-
-    response = client.post_form(f"/c/{challenge.slug}/board/suggest", {"k": "3"})
-
-    assert response.status_code == 200
-    assert [doc[0] for doc in fixed_engine["docs"]] == [ideas[2].id, ideas[3].id]
-    assert fixed_engine["language"] == "nl" and fixed_engine["k"] == 3
-    html = response.get_data(as_text=True)
-    assert "Loket 2" in html and 'value="loket, hulp"' in html
-
-
-def test_accepting_a_suggestion_leaves_ideas_clustered_meanwhile_alone(
-    client, challenge, core, author, fixed_engine
-):
-    ideas = [make_idea(author, challenge) for _ in range(3)]
-    client.login(core)
-    client.post_form(f"/c/{challenge.slug}/board/suggest", {})
-    # Between suggesting and accepting, someone clusters one of the ideas by hand.
-    manual = services.create_cluster(core, challenge, "Met de hand")
-    services.move_ideas_to_cluster(core, challenge, [ideas[0].id], manual)
-    db.session.commit()
-
-    response = client.post_form(f"/c/{challenge.slug}/board/suggestions/accept", {
-        "prefix": "s0", "s0-name": "Eén loket", "s0-summary": "",
-        "s0-idea_ids": [i.id for i in ideas]})
-
-    assert response.status_code == 302
-    accepted = db.session.scalars(db.select(Cluster).where(Cluster.name == "Eén loket")).one()
-    assert [cluster_of(i.id) for i in ideas] == [manual.id, accepted.id, accepted.id]
-
-
-def test_suggesting_without_the_engine_explains_and_returns_to_the_board(
-    client, challenge, core, monkeypatch
-):
-    monkeypatch.setitem(sys.modules, "ideation.curation.clustering", None)
-    client.login(core)
-
-    response = client.post_form(f"/c/{challenge.slug}/board/suggest", {})
-
-    assert response.status_code == 302 and response.location.endswith("/board")
-
-
 def test_board_explains_when_curation_is_closed(client, app):
     from ideation.challenges.models import PhaseKind
 
@@ -336,3 +268,33 @@ def test_board_explains_when_curation_is_closed(client, app):
     assert "Ideeën in groepen zetten kon tot en met" in page
     assert response.status_code == 302
     assert cluster_of(idea.id) is None
+
+
+def test_the_board_filters_by_source_and_text_and_opens_a_cluster_in_place(
+    client, challenge, core, author
+):
+    web = make_idea(author, challenge, title="Van de website", description="Fietsen stallen.")
+    imported = make_idea(author, challenge, title="Van papier", description="Fietsen ook.")
+    session = make_idea(author, challenge, title="Uit de sessie", description="Bankjes.")
+    imported.source, session.source = "import", "session"
+    cluster = services.create_cluster(core, challenge, "Groot")
+    many = add_ideas(challenge, author, 7)
+    services.move_ideas_to_cluster(core, challenge, [i.id for i in many], cluster)
+    db.session.commit()
+    client.login(core)
+    url = f"/c/{challenge.slug}/board"
+
+    def titles(query):
+        html = client.get(url + query).get_data(as_text=True)
+        return {t for t in ("Van de website", "Van papier", "Uit de sessie") if t in html}
+
+    assert titles("?source=import") == {"Van papier"}
+    assert titles("?source=session") == {"Uit de sessie"}
+    assert titles("?source=web") == {"Van de website"}
+    assert titles("?q=fietsen") == {"Van de website", "Van papier"}
+    assert titles("?source=nonsense") == {"Van de website", "Van papier", "Uit de sessie"}
+    closed = client.get(url).get_data(as_text=True)
+    opened = client.get(f"{url}?open={cluster.id}").get_data(as_text=True)
+    assert "Toon hier alle 7 ideeën" in closed and closed.count("Idee 000") == 5
+    assert opened.count("Idee 000") == 7 and "Sluiten" in opened
+    assert web.id and client.get(f"{url}?open=99999999999999999999").status_code == 200

@@ -194,20 +194,6 @@ def test_state_and_publishing_changes_are_logged(challenge, core):
     assert published.is_public and published.new_state == "public"
 
 
-def test_accepting_a_suggestion_never_takes_ideas_out_of_a_cluster(challenge, core, ideas):
-    manual = services.create_cluster(core, challenge, "Met de hand")
-    services.move_ideas_to_cluster(core, challenge, [ideas[0].id], manual)
-
-    cluster, moved = services.accept_suggestion(
-        core, challenge, "Voorstel", "", [ideas[0].id, ideas[1].id, ideas[2].id])
-    db.session.commit()
-
-    assert moved == 2
-    assert [cluster_of(i) for i in ideas[:3]] == [manual.id, cluster.id, cluster.id]
-    created = [e for e in events("cluster.created") if e.object_id == cluster.id]
-    assert created[0].details == {"from_suggestion": True}
-
-
 @pytest.mark.parametrize("phase", [PhaseKind.validate, PhaseKind.agenda, None])
 def test_curation_is_refused_after_the_prototype_phase_and_before_dates_are_set(app, phase):
     if phase is None:

@@ -365,3 +365,71 @@ def test_supporting_the_kept_idea_counts_a_person_once_and_merged_ideas_take_no_
         idea_services.support(quick_user(), duplicate)
     with pytest.raises(PermissionDenied):
         idea_services.comment(quick_user(), duplicate, "Nog een reactie")
+
+
+# --- identical and folded titles, the slider, merging several at once -------------------------
+
+
+def test_identical_and_accent_folded_titles_are_always_found_whatever_the_texts(
+    client, challenge, core
+):
+    author = quick_user()
+    first = make_idea(author, challenge, title="Meer groen in de wijk",
+                      description="Bomen planten langs alle straten van de wijk.")
+    same = make_idea(author, challenge, title="meer GROEN in de wijk!",
+                     description="Een heel ander verhaal over fietsen en parkeren.")
+    folded = make_idea(author, challenge, title="Méér groen in de wijk...",
+                       description="Nog een tekst, over speeltuinen voor kleine kinderen.")
+    make_idea(author, challenge, title="Fietspad langs het kanaal",
+              description="Een veilig fietspad voor scholieren.")
+    client.login(core)
+
+    pairs = duplicates.duplicate_pairs(core, challenge, threshold=0.95)
+    page = client.get(f"/c/{challenge.slug}/board/duplicates?threshold=95").get_data(
+        as_text=True)
+
+    found = {(p.left.id, p.right.id) for p in pairs}
+    assert {(first.id, same.id), (first.id, folded.id)} <= found
+    assert all(p.similarity == 1.0 for p in pairs) and len(found) == 3
+    assert page.count('class="duplicate-pair"') == 3 and 'value="95"' in page
+
+
+def test_the_slider_sets_the_threshold_and_pairs_come_most_alike_first(
+    client, challenge, core, pair
+):
+    kept, duplicate, unrelated = pair
+    make_idea(quick_user(), challenge, title=kept.title, description="Iets anders.")
+    client.login(core)
+
+    strict = client.get(f"/c/{challenge.slug}/board/duplicates?threshold=100").get_data(
+        as_text=True)
+    loose = client.get(f"/c/{challenge.slug}/board/duplicates?threshold=60").get_data(
+        as_text=True)
+    odd = client.get(f"/c/{challenge.slug}/board/duplicates?threshold=99999999999999999999")
+
+    assert strict.count('class="duplicate-pair"') == 1
+    assert loose.count('class="duplicate-pair"') >= 2
+    percents = [int(p) for p in __import__("re").findall(r"<h2>(\d+)% gelijk", loose)]
+    assert percents == sorted(percents, reverse=True) and percents[0] == 100
+    assert odd.status_code == 200
+
+
+def test_several_pairs_are_merged_at_once_and_a_pair_made_moot_is_skipped(
+    client, challenge, core
+):
+    author = quick_user()
+    ideas = [make_idea(author, challenge, title="Eén loket", description=f"Tekst {n} over hulp.")
+             for n in range(3)]
+    a, b, c = (i.id for i in ideas)
+    client.login(core)
+
+    response = client.post_form(f"/c/{challenge.slug}/board/duplicates/merge", {
+        "pair": [f"{b}:{a}", f"{c}:{a}", f"{c}:{b}"]})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(Idea, i).merged_into_id for i in (a, b, c)] == [None, a, a]
+    assert len(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "idea.merged")).all()) == 2
+    messages = client.get(f"/c/{challenge.slug}/board/duplicates").get_data(as_text=True)
+    assert "2 ideeën zijn samengevoegd" in messages and "1 paar is overgeslagen" in messages

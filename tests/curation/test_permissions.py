@@ -8,15 +8,14 @@ move to undo). "concept" is an unpublished challenge: only its core team and adm
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
-from ideation.curation import services
-from ideation.curation.clustering import Suggestion
+from ideation.curation import proposals, services, themes
 from ideation.curation.models import Cluster
+from ideation.curation.themes import FoundGroup
 from ideation.extensions import db
+from ideation.jobs.models import Job
+from ideation.jobs.services import dispatch
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
 from tests.permissions import DONE, NO, NOT_SEEN, ROLES, make_person, walk_matrix
@@ -33,8 +32,16 @@ MATRIX = [
     ("POST", "/c/open/board/move",                    "move",    (*NO, DONE, DONE)),
     ("POST", "/c/open/board/new",                     "new",     (*NO, DONE, DONE)),
     ("POST", "/c/open/board/undo",                    "empty",   (*NO, DONE, DONE)),
-    ("POST", "/c/open/board/suggest",                 "empty",   (*NO, 200, 200)),
-    ("POST", "/c/open/board/suggestions/accept",      "accept",  (*NO, DONE, DONE)),
+    ("GET",  "/c/open/board/proposals/{p}",           None,      (*NO, 200, 200)),
+    ("GET",  "/c/open/board/proposals/{p}/status",    None,      (*NO, 200, 200)),
+    ("GET",  "/c/open/board/proposals/{p}/groups/{g}", None,     (*NO, 200, 200)),
+    ("POST", "/c/open/board/proposals/{p}",           "accept",  (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/proposals/{p}/undo",      "empty",   (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/proposals/{p}",           "accept",  (*NO, DONE, DONE)),
+    ("GET",  "/c/open/board/duplicates?threshold=60", None,      (*NO, 200, 200)),
+    ("POST", "/c/open/board/duplicates/merge",        "empty",   (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/suggest",                 "empty",   (*NO, DONE, DONE)),
+    ("POST", "/c/open/board/proposals/{p}/close",     "empty",   (*NO, DONE, DONE)),
     ("POST", "/c/open/clusters/{a}/split",            "split",   (*NO, DONE, DONE)),
     ("POST", "/c/open/clusters/{b}/merge",            "merge",   (*NO, DONE, DONE)),
     ("POST", "/c/open/clusters/{b}/unmerge",          "empty",   (*NO, DONE, DONE)),
@@ -43,16 +50,16 @@ MATRIX = [
 # fmt: on
 
 
-def fake_engine() -> types.ModuleType:
-    module = types.ModuleType("ideation.curation.clustering")
-    module.suggest_clusters = lambda docs, language, k=None, *, seed=0: [
-        Suggestion(0, "groep", ["groep"], [i for i, _t in docs], [], 0.5)]
-    return module
+def fake_engine(docs, language, k=None, *, seed=0, progress=None):
+    """One group of the last idea it is given."""
+    last = [docs[-1][0]]
+    return [FoundGroup(member_ids=last, scores=[1.0], tightness=1.0, name="Voorstel",
+                       typical_ids=last)]
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(client, role, monkeypatch):
-    monkeypatch.setitem(sys.modules, "ideation.curation.clustering", fake_engine())
+    monkeypatch.setattr(themes, "suggest_themes", fake_engine)
     challenge = factories.make_challenge("open")
     concept = factories.make_challenge("concept", published=False)
     other = factories.make_challenge("ander")
@@ -63,14 +70,18 @@ def test_permission_matrix(client, role, monkeypatch):
     foreign = services.create_cluster(quick_user("core_team", other), other, "Elders")
     services.move_ideas_to_cluster(builder, challenge, [ideas[3].id], b)
     db.session.commit()
-    ids = {"a": a.id, "b": b.id, "foreign": foreign.id}
+    proposal = proposals.request_suggestions(builder, challenge)
+    db.session.commit()
+    dispatch(db.session.get(Job, proposal.job_id))
+    group = proposal.groups[0]
+    ids = {"a": a.id, "b": b.id, "foreign": foreign.id, "p": proposal.id, "g": group.id}
     bodies = {
         "edit": {"name": "A2", "summary": "", "state": "open"},
         "no_name": {"name": "", "state": "open"},
         "move": {"idea_ids": [ideas[0].id], "cluster": str(a.id)},
         "new": {"idea_ids": [ideas[1].id], "name": "Nieuw"},
         "empty": {},
-        "accept": {"prefix": "s0", "s0-name": "Voorstel", "s0-idea_ids": [ideas[2].id]},
+        "accept": {"action": "accept", "group_ids": [group.id]},
         "split": {"idea_ids": [ideas[0].id], "new_name": "Apart"},
         "merge": {"into": a.id},
     }
@@ -85,7 +96,8 @@ def test_permission_matrix(client, role, monkeypatch):
     clusters = {c.name: c for c in db.session.scalars(db.select(Cluster))}
     placed = [clusters_name(clusters, idea.cluster_id) for idea in ideas]
     if role in ("core_team", "admin"):
-        # move then split; new cluster then undo; suggestion accepted; merge then unmerge
+        # move then split; new cluster then undo; suggestion accepted, undone, accepted again;
+        # merge then unmerge
         assert placed == ["Apart", None, "Voorstel", "B"]
         assert clusters["B"].merged_into_id is None and "A2" in clusters
     else:

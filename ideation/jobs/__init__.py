@@ -1,0 +1,1 @@
+"""Background jobs: long work for large challenges, on RQ when Redis is configured."""
