@@ -7,6 +7,9 @@ PORT ?= 8000
 WORKERS ?= 2
 CATALOGUES := ideation/translations
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist); a test file stays on one worker, as some files
+# share a Redis queue or a port between their tests.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: run test stress install install-dev translations translations-update chromium wrk lint bench clean
 
@@ -56,12 +59,12 @@ chromium:
 	$(call apt_tool,/usr/bin/chromium,chromium,the browser tests)
 
 test: install-dev chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The long tests (tests/stress): SIGKILL under load on SQLite and PostgreSQL, the stored-XSS
 # check in Chromium, and fuzzing with many more examples. `.ci/run` runs them after the suite.
 stress: install-dev chromium
-	$(BIN)/python -m pytest -m stress tests/stress $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m stress --timeout 1800 tests/stress $(PYTEST_ARGS)
 
 # ruff's rules only: the code is wrapped by hand at 100 columns, not by ruff format.
 lint: install-dev

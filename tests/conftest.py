@@ -284,6 +284,17 @@ def demo_crawls(demo_site) -> dict:
 CRAWL_SUMMARY: list[str] = []
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist the crawls ran in a worker: hand their summary to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["crawl_summary"] = list(CRAWL_SUMMARY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001, ARG001 - xdist's hook
+    CRAWL_SUMMARY.extend(node.workeroutput.get("crawl_summary", []))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's reporter
     """What the crawls of the demo covered, at the end of the run."""
     if CRAWL_SUMMARY:
