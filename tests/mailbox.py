@@ -52,7 +52,7 @@ class Mailbox:
         assert messages, f"no e-mail to {address}"
         return messages[-1]
 
-    def link_for(self, address: str, fragment: str, timeout: float = 10.0) -> str:
+    def link_for(self, address: str, fragment: str, timeout: float = 30.0) -> str:
         """The link with ``fragment`` in the newest message to ``address`` that has one,
         waiting for it: a live server sends some mail only after its answer has gone out."""
         deadline = time.monotonic() + timeout

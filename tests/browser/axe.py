@@ -17,6 +17,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def axe_violations(page: Page) -> list[str]:
     """Each violation as "rule: the elements it found", on the page as it is now. The script
     runs through ``evaluate``, outside the page's CSP (which rightly refuses injected ones)."""
+    page.wait_for_load_state("load")
     page.evaluate(AXE.read_text())
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",

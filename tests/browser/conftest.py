@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("IDEATION_CHROMIUM", "/usr/bin/chromium")
@@ -33,6 +33,10 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+
+# The suite runs on every core beside PostgreSQL and Chromium: an assertion on the page waits up
+# to 15 s (Playwright's default is 5) before it counts as failed; a passing one does not wait.
+expect.set_options(timeout=15_000)
 
 
 def no_horizontal_scroll(page) -> bool:

@@ -134,7 +134,9 @@ def test_every_page_a_visitor_and_the_core_team_click_to_passes_axe_at_320_and_1
     def visit(link_name: str | re.Pattern | None = None, *, exact: bool = False) -> None:
         nonlocal visited
         if link_name is not None:
-            page.get_by_role("link", name=link_name, exact=exact).first.click()
+            # A click only starts the navigation: axe must see the new page, fully loaded.
+            with page.expect_navigation(wait_until="load"):
+                page.get_by_role("link", name=link_name, exact=exact).first.click()
         check(page, content, report)
         visited += 1
 
