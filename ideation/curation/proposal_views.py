@@ -13,6 +13,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
 from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
+from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.routing import page_arg
@@ -192,7 +193,7 @@ def close_proposal(slug: str, proposal_id: int) -> Response:
 # --- one group -------------------------------------------------------------------------------
 
 
-def _leaf_choices(proposal: SuggestionProposal) -> list[SelectChoice]:
+def _leaf_choices(proposal: SuggestionProposal, challenge: Challenge) -> list[SelectChoice]:
     parents = {g.parent_id for g in proposal.groups if g.parent_id is not None}
     names = {g.id: g.name for g in proposal.groups}
     choices = [SelectChoice("", _("Choose a group"))]
@@ -201,7 +202,7 @@ def _leaf_choices(proposal: SuggestionProposal) -> list[SelectChoice]:
             continue
         label = group.name if group.parent_id is None else \
             f"{names.get(group.parent_id, '')} › {group.name}"
-        choices.append(SelectChoice(group.id, label))
+        choices.append(content_choice(group.id, label, challenge))
     return choices
 
 
@@ -213,7 +214,7 @@ def proposal_group(slug: str, proposal_id: int, group_id: int) -> str:
     page = page_arg()
     members, total = proposals.group_members(item, group, page)
     form = GroupMembersForm(formdata=None)
-    form.group.choices = _leaf_choices(item)
+    form.group.choices = _leaf_choices(item, challenge)
     views = {view.group.id: view for theme in proposals.proposal_view(item)
              for view in (theme, *theme.children)}
     return render_template(

@@ -12,12 +12,14 @@ left out.
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, or_, select
 
 from ideation.accounts.models import RoleInvitation, User
+from ideation.challenges.models import Challenge
 from ideation.core.models import OutgoingMail
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaImage
@@ -74,3 +76,29 @@ def my_data(user: User) -> dict[str, list[dict[str, Any]]]:
                                                user_columns(RoleInvitation.__table__))))
     data["outgoing_mail"] = _rows(OutgoingMail.__table__, OutgoingMail.to_address == address)
     return {name: rows for name, rows in sorted(data.items())}
+
+
+def readable(data: dict[str, list[dict[str, Any]]], default_language: str,
+             ) -> dict[str, list[list[tuple[str, str, str | None]]]]:
+    """The rows of ``my_data`` for the page: per value its text (lists and objects as JSON)
+    and, for text people may have written, the language it is in: the challenge's language
+    when the row belongs to one, otherwise ``default_language``. Codes, numbers and dates
+    have none (WCAG 3.1.2: a Dutch title inside the English page is marked as Dutch)."""
+    languages = dict(db.session.execute(select(Challenge.id, Challenge.language)).all())
+
+    def shown(row: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+        language = languages.get(row.get("challenge_id"))
+        language = language.value if language is not None else default_language
+        values = []
+        for key, value in row.items():
+            if isinstance(value, dict | list):
+                text, lang = json.dumps(value, ensure_ascii=False), language
+            elif value is None:
+                text, lang = "–", None
+            else:
+                text = str(value)
+                lang = language if isinstance(value, str) and " " in value.strip() else None
+            values.append((key, text, lang))
+        return values
+
+    return {table: [shown(row) for row in rows] for table, rows in data.items()}

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -72,8 +73,9 @@ def settings() -> str | Response:
 @bp.get("/account/my-data")
 def my_data() -> str:
     """Everything stored about me, readable, with the JSON download."""
-    return render_template("privacy/my_data.html", data=export.my_data(acting_user()),
-                           labels=services.table_labels())
+    data = export.readable(export.my_data(acting_user()),
+                           current_app.config["BABEL_DEFAULT_LOCALE"])
+    return render_template("privacy/my_data.html", data=data, labels=services.table_labels())
 
 
 @bp.get("/account/my-data.json")
