@@ -304,6 +304,7 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                 "question_id": question.id, "invitation_id": invitation.id,
                 "membership_id": membership.id, "theme_id": theme.id,
                 "notification_id": notification.id, "report_id": report.id, "number": 1,
+                "user_id": citizen.id,
                 "filename": "css/app.css",
                 # Links from e-mails (confirm, reset, invitation, unsubscribe): a token that
                 # is no longer (or never was) valid.

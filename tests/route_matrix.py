@@ -74,6 +74,8 @@ GET: dict[str, Row] = {
     "privacy.delete_account": SIGNED_IN,
     "privacy.statement": EVERYONE,
     "privacy.settings": ADMINS,
+    "privacy.people_list": ADMINS,
+    "privacy.person": ADMINS,
     # challenges: public pages, the team's set-up, the admin's overview
     "challenges.index": EVERYONE,
     "challenges.show": {"published": EVERYONE, "unpublished": OTHER_TEAM_SEES},
@@ -164,6 +166,7 @@ POST: dict[str, Row] = {
     "notifications.unsubscribe": POST_ANYONE,
     "privacy.delete_account": POST_SIGNED_IN,
     "privacy.settings": POST_ADMINS,
+    "privacy.person": POST_ADMINS,
     "privacy.anonymise": POST_ADMINS,
     "core.switch_language": POST_ANYONE,
     "challenges.create": POST_ADMINS,

@@ -345,3 +345,91 @@ def test_each_author_display_setting_is_kept_in_the_new_challenge_form(client, a
         "author_display": "no_names"})
 
     assert db.session.scalar(select(Challenge)).author_display is AuthorDisplay.no_names
+
+
+# --- an admin deletes someone else's account ----------------------------------------------------
+
+
+def test_an_admin_finds_a_person_and_deletes_their_account_everywhere(client, app):
+    challenge = make_challenge()
+    eva = rich_citizen(challenge, name_in_text=True)
+    make_user(name="Bram Boven", email="bram.boven@example.org")
+    admin = make_user("admin")
+    client.login(admin)
+
+    found = client.get("/admin/people?q=zoekmans").get_data(as_text=True)
+    person = client.get(f"/admin/people/{eva.id}").get_data(as_text=True)
+    response = client.post_form(f"/admin/people/{eva.id}", {
+        "contributions": "remove", "confirm_email": EMAIL.upper(),
+        "reason": f"{NAME} vroeg het per e-mail op 3 maart."})
+    response.close()
+
+    assert NAME in found and "Bram Boven" not in found
+    assert "1 account" in found
+    assert "Verwijder dit account" in person and "Ideeën" in person
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/people")
+    db.session.expire_all()
+    assert db.session.get(User, eva.id) is None
+    assert rows_mentioning(EMAIL, NAME) == {}  # the reason lost her name as well
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deleted"))
+    assert event.actor_id == admin.id
+    assert event.details == {"contributions": "removed", "by": "admin"}
+    assert event.reason == "Verwijderde deelnemer vroeg het per e-mail op 3 maart."
+    assert db.session.get(User, admin.id) is not None
+
+
+def test_deleting_someone_else_needs_their_address_a_reason_and_a_choice(client, app):
+    eva = make_user(email=EMAIL, name=NAME)
+    client.login(make_user("admin"))
+
+    wrong = client.post_form(f"/admin/people/{eva.id}", {
+        "contributions": "keep", "confirm_email": "iemand@example.org", "reason": "Gevraagd"})
+    empty = client.post_form(f"/admin/people/{eva.id}", {})
+
+    assert wrong.status_code == 422 and empty.status_code == 422
+    page = wrong.get_data(as_text=True)
+    assert "Dit is niet het e-mailadres van dit account." in page
+    assert "Gevraagd" in page  # what the admin typed stays
+    assert "Schrijf op waarom dit account wordt verwijderd." in empty.get_data(as_text=True)
+    assert db.session.get(User, eva.id) is not None
+
+
+def test_an_admin_deletes_their_own_account_from_their_account_page_only(client, app):
+    admin = make_user("admin")
+    client.login(admin)
+
+    page = client.get(f"/admin/people/{admin.id}").get_data(as_text=True)
+    refused = client.post_form(f"/admin/people/{admin.id}", {
+        "contributions": "keep", "confirm_email": admin.email, "reason": "Weg"})
+
+    assert 'href="/account/delete"' in page
+    assert refused.status_code == 422
+    assert db.session.get(User, admin.id) is not None
+
+
+def test_the_people_pages_speak_english_too(client, app):
+    eva = make_user(email=EMAIL, name=NAME)
+    english = client
+    english.set_cookie("lang", "en")
+    english.login(make_user("admin"))
+
+    listing = english.get("/admin/people").get_data(as_text=True)
+    person = english.get(f"/admin/people/{eva.id}").get_data(as_text=True)
+
+    assert "<h1>People</h1>" in listing and NAME in listing
+    assert "Delete this account" in person
+
+
+@pytest.mark.parametrize("role", ["citizen", "core_team"])
+def test_only_admins_see_and_delete_accounts(client, app, role):
+    eva = make_user(email=EMAIL, name=NAME)
+    challenge = make_challenge()
+    member = make_user(role, challenge=challenge if role == "core_team" else None)
+    client.login(member)
+
+    assert client.get("/admin/people").status_code == 403
+    assert client.get(f"/admin/people/{eva.id}").status_code == 403
+    assert client.post_form(f"/admin/people/{eva.id}", {
+        "contributions": "keep", "confirm_email": EMAIL, "reason": "x"}).status_code == 403
+    assert db.session.get(User, eva.id) is not None

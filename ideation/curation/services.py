@@ -29,6 +29,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, ensure_allowed
 from ideation.challenges.services import register_funnel_stage
 from ideation.core.audit import record_event
+from ideation.core.db import contains_pattern
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
@@ -374,10 +375,6 @@ class BoardPage(Paginated):
     total: int
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def count_unclustered(challenge: Challenge) -> int:
     """Ideas the board still shows in its left column: published, not merged, no cluster."""
     return db.session.scalar(select(func.count(Idea.id)).where(
@@ -409,7 +406,7 @@ def board_ideas(challenge: Challenge, *, theme_id: int | None = None, text: str 
         conditions.append(Idea.source == source if source != "web"
                           else or_(Idea.source == "web", Idea.source.is_(None)))
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = contains_pattern(text)
         conditions.append(or_(Idea.title.ilike(pattern, escape="\\"),
                               Idea.description.ilike(pattern, escape="\\")))
     total = db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0

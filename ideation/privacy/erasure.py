@@ -110,10 +110,12 @@ def _remove_outbox_files(address: str) -> None:
             current_app.logger.exception("could not check %s", Path(path).name)
 
 
-def delete_account(actor: User, user: User, *, keep_contributions: bool) -> Erasure:
-    """Delete ``user`` (by themselves, or by an admin) everywhere. Returns what to finish after
-    the commit (``Erasure.finish``)."""
-    if actor.id != user.id:
+def delete_account(actor: User, user: User, *, keep_contributions: bool,
+                   reason: str | None = None) -> Erasure:
+    """Delete ``user`` (by themselves, or by an admin giving a ``reason``) everywhere. Returns
+    what to finish after the commit (``Erasure.finish``)."""
+    by_admin = actor.id != user.id
+    if by_admin:
         ensure_admin(actor)
     erasure = Erasure()
     address, name = user.email, user.name
@@ -154,15 +156,18 @@ def delete_account(actor: User, user: User, *, keep_contributions: bool) -> Eras
     db.session.execute(delete(OutgoingMail).where(
         or_(OutgoingMail.to_address == address, OutgoingMail.to_address == user.pending_email))
         .execution_options(synchronize_session=False))
+    # The event names the account by its number only (and the admin who deleted it, if any);
+    # the scrub below also takes the person's name out of the admin's reason.
+    record_event(actor if by_admin else None, "user.deleted", user, reason=reason, details={
+        "contributions": "kept" if keep_contributions else "removed",
+        "by": "admin" if by_admin else "self"})
+    db.session.flush()
     # A short name ("Jan") would also match inside other words; the address always counts.
     needles = [address, name if len(name) >= 4 else ""]
     for column in (OutgoingMail.subject, OutgoingMail.body_text, OutgoingMail.body_html,
                    AuditEvent.reason):
         _scrub_text(column, needles, label)
     _remove_outbox_files(address)
-    # The event names the account by its number only.
-    record_event(None, "user.deleted", user, details={
-        "contributions": "kept" if keep_contributions else "removed"})
     user_id = user.id
     db.session.expunge(user)
     db.session.execute(delete(User).where(User.id == user_id)

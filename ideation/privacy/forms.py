@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import IntegerField, PasswordField, RadioField, TextAreaField
+from wtforms import IntegerField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
@@ -47,4 +47,31 @@ class DeleteAccountForm(Form):
         _l("Your password"),
         validators=[DataRequired(message=_l("Fill in your password."))],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class AdminDeleteAccountForm(Form):
+    """An admin deletes someone else's account: what happens to their contributions, why, and
+    the account's address typed again so the wrong person is not deleted by a slip."""
+
+    contributions = RadioField(
+        _l("What happens to their ideas and responses?"),
+        choices=[
+            SelectChoice("remove", _l("Remove them too")),
+            SelectChoice("keep", _l("Keep them, shown as \u201cdeleted participant\u201d")),
+        ],
+        validators=[InputRequired(message=_l("Choose what happens to their ideas."))],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Write why this account is deleted.")),
+                    Length(max=500, message=_l("Use at most 500 characters."))],
+        description=_l("Kept in the audit log, for example: "
+                       "\u201cAsked by e-mail on 3 March\u201d."),
+        render_kw={"rows": 3},
+    )
+    confirm_email = StringField(
+        _l("Type the e-mail address of this account to confirm"),
+        validators=[DataRequired(message=_l("Type the e-mail address of this account."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
     )

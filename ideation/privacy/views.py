@@ -21,15 +21,23 @@ from flask_babel import gettext as _
 from flask_login import logout_user
 from werkzeug.exceptions import Forbidden
 
+from ideation.accounts import people
+from ideation.accounts.models import User
 from ideation.challenges.views import get_challenge
 from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user, admin_required
+from ideation.core.routing import page_arg
 from ideation.core.schedule import register_job
 from ideation.core.security import public
 from ideation.core.viewhelpers import ensure_button_posted, submit
 from ideation.extensions import db
 from ideation.privacy import erasure, export, services
-from ideation.privacy.forms import DeleteAccountForm, RetentionForm, StatementForm
+from ideation.privacy.forms import (
+    AdminDeleteAccountForm,
+    DeleteAccountForm,
+    RetentionForm,
+    StatementForm,
+)
 
 bp = Blueprint("privacy", __name__)
 # Daily: nothing waits for an operator (``core/schedule.py``); ``flask privacy retention`` too.
@@ -105,6 +113,44 @@ def delete_account() -> str | Response | tuple[str, int]:
         return render_template("privacy/delete.html", form=form), 422
     status = 422 if request.method == "POST" else 200
     return render_template("privacy/delete.html", form=form), status
+
+
+@bp.get("/admin/people")
+@admin_required
+def people_list() -> str:
+    """Every account, newest first, to find a person by name or e-mail address."""
+    query = request.args.get("q", "")[:254]
+    return render_template("privacy/people.html",
+                           page=people.people_page(acting_user(), query, page_arg()))
+
+
+@bp.route("/admin/people/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def person(user_id: int) -> str | Response | tuple[str, int]:
+    """One account: what it holds, and deleting it for someone who asked (AVG art. 17) or for
+    an account that broke the rules. Your own account is deleted from your account page."""
+    admin = acting_user()
+    user = db.session.get(User, user_id) or abort(404)
+    form = AdminDeleteAccountForm()
+    own = user.id == admin.id
+    status = 422 if request.method == "POST" else 200
+    if request.method == "POST" and own:
+        form.form_errors.append(_("Delete your own account from your account page."))
+    elif form.validate_on_submit():
+        if form.confirm_email.data.strip().lower() != user.email.lower():
+            form.confirm_email.errors.append(
+                _("This is not the e-mail address of this account."))
+        else:
+            done = erasure.delete_account(admin, user,
+                                          keep_contributions=form.contributions.data == "keep",
+                                          reason=form.reason.data.strip())
+            db.session.commit()
+            response = redirect(url_for("privacy.people_list"))
+            response.call_on_close(done.finish_in_background())
+            flash(_("The account is deleted."), "success")
+            return response
+    return render_template("privacy/person.html", person=user, own=own, form=form,
+                           summary=people.person_summary(admin, user)), status
 
 
 @bp.post("/c/<slug>/manage/anonymise")

@@ -17,7 +17,7 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import today
 from ideation.extensions import db
 from tests.browser.conftest import menu_button, menu_link
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_user
 from tests.ideas.conftest import quick_user
 
 pytestmark = pytest.mark.browser
@@ -109,3 +109,46 @@ def test_admin_creates_a_challenge_plans_it_and_appoints_a_core_team(app, live_s
     finally:
         context.close()
 
+
+
+def test_admin_deletes_the_account_of_someone_who_asked(app, live_server, browser):
+    """Someone writes to the municipality to be forgotten: the admin finds them under People,
+    sees what they hold, and deletes the account with a reason, keeping their ideas."""
+    admin = quick_user("admin", name="Ada Admin")
+    make_user(name="Vera Vergeten", email="vera@example.org")
+    quick_user("citizen", name="Bram Blijft")
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(live_server + "/")
+        expect(page.locator("html")).to_have_attribute("lang", "en")  # the browser's language
+        log_in(page, admin.email)
+
+        menu_link(page, "Admin").click()
+        page.get_by_role("link", name="People").click()
+        page.get_by_label("Name or e-mail address").fill("vergeten")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("status")).to_have_text("1 account")
+        page.get_by_role("link", name="Vera Vergeten").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vera Vergeten")
+
+        # A slip in the address stops it, and what was typed stays.
+        page.get_by_label("Keep them, shown as “deleted participant”").check()
+        page.get_by_label("Reason").fill("Asked by e-mail on 3 March")
+        page.get_by_label("Type the e-mail address of this account to confirm").fill(
+            "vera@example.com")
+        page.get_by_role("button", name="Delete this account for good").click()
+        expect(page.locator(".error-summary")).to_contain_text(
+            "This is not the e-mail address of this account.")
+        expect(page.get_by_label("Reason")).to_have_value("Asked by e-mail on 3 March")
+
+        page.get_by_label("Type the e-mail address of this account to confirm").fill(
+            "vera@example.org")
+        page.get_by_role("button", name="Delete this account for good").click()
+        expect(page.locator(".flash-success")).to_contain_text("The account is deleted.")
+        expect(page.get_by_role("heading", level=1)).to_have_text("People")
+        expect(page.get_by_role("main")).not_to_contain_text("Vera Vergeten")
+        expect(page.get_by_role("main")).to_contain_text("Bram Blijft")
+    finally:
+        context.close()
