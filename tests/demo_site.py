@@ -294,6 +294,9 @@ def resolve_samples(stakeholder_link: str) -> Samples:
         "validation.token_answer": {"valid": stakeholder_link,
                                     "wrong": url("validation.token_answer", round_id=open_.id,
                                                  token="x" * len(token))},
+        "validation.stop_reminders": {
+            "valid": url("validation.stop_reminders", round_id=open_.id, token=token),
+            "wrong": url("validation.stop_reminders", round_id=open_.id, token="x" * len(token))},
         "validation.token_image": {"": url("validation.token_image", round_id=open_.id,
                                            token=token, image_id=screen.id, variant="thumb")},
     }

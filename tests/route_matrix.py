@@ -140,6 +140,7 @@ GET: dict[str, Row] = {
     "validation.confirm_close": {"open": TEAM, "closed": (LOGIN, 403, 403, 403, DONE, DONE)},
     # stakeholders: by personal link (whoever holds it), or with an account
     "validation.token_answer": {"valid": EVERYONE, "wrong": NOBODY},
+    "validation.stop_reminders": {"valid": EVERYONE, "wrong": NOBODY},
     "validation.token_image": EVERYONE,
     "validation.my_rounds": SIGNED_IN,
     "validation.answer": {"invited": INVITED},
@@ -247,6 +248,7 @@ POST: dict[str, Row] = {
     "validation.send_reminders": POST_TEAM,
     "validation.decision": {"open": POST_TEAM, "closed": POST_TEAM, "decision_due": POST_TEAM},
     "validation.token_answer": {"valid": POST_ANYONE, "wrong": POST_NOBODY},
+    "validation.stop_reminders": {"valid": POST_ANYONE, "wrong": POST_NOBODY},
     "validation.answer": {"invited": POST_INVITED},
 }
 

@@ -27,6 +27,8 @@ NOT_LINKED = {
     "validation.token_answer": "the personal link comes by e-mail (the stakeholder_link crawl "
                                "starts there)",
     "validation.token_image": "the images of the page behind the personal link",
+    "validation.stop_reminders": "at the end of every round e-mail, and on the page behind the "
+                                 "personal link while the answers are not sent",
     "accounts.confirm_email": "the confirmation link comes by e-mail",
     "accounts.registered": "where registering leads (a redirect after the form), not a link",
 }
@@ -59,7 +61,8 @@ def pages_for(role: str) -> set[str]:
 def expected_reached(role: str) -> set[str]:
     skip = set(NOT_LINKED)
     if role == "stakeholder_link":
-        skip -= {"validation.token_answer", "validation.token_image"}
+        skip -= {"validation.token_answer", "validation.token_image",
+                 "validation.stop_reminders"}
     return {endpoint for endpoint in pages_for(role) - skip if (role, endpoint) not in NOT_FOR}
 
 

@@ -45,6 +45,7 @@ PUBLIC_ENDPOINTS = {
     "prototypes.version",  # old versions of the same, under the same rule
     "prototypes.image",  # images of a version, only when the prototype is visible
     "validation.token_answer",  # a stakeholder's personal link; the token is the key
+    "validation.stop_reminders",  # "no more reminders" from a round e-mail; the token is the key
     "validation.token_image",  # images of the tested version, behind the same token
 }
 

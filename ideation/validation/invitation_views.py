@@ -49,7 +49,8 @@ from ideation.validation.services import effective_state
 from ideation.validation.views import bp
 
 # Endpoints that carry a personal token (or show a page built from one).
-TOKEN_ENDPOINTS = {"validation.token_answer", "validation.token_image", "validation.answer"}
+TOKEN_ENDPOINTS = {"validation.token_answer", "validation.token_image", "validation.answer",
+                   "validation.stop_reminders"}
 # Per address. The images of a page have their own budget, so a version with many images
 # does not use up the page's; an image is served only after the same token check.
 token_limit = limiter.shared_limit(lambda: current_app.config["IDEATION_TOKEN_RATE_LIMIT"],
@@ -262,7 +263,10 @@ def send_reminders(slug: str, round_id: int) -> Response:
         skipped = ngettext("%(num)s person was skipped: reminded less than 24 hours ago.",
                            "%(num)s people were skipped: reminded less than 24 hours ago.",
                            result.skipped)
-        return f"{sent} {skipped}" if result.skipped else sent
+        stopped = ngettext("%(num)s person asked for no more reminders.",
+                           "%(num)s people asked for no more reminders.", result.stopped)
+        return " ".join([sent, *([skipped] if result.skipped else []),
+                         *([stopped] if result.stopped else [])])
 
     return _button(round_, lambda: invitations.send_reminders(acting_user(), round_), done)
 
@@ -338,9 +342,10 @@ def _answer_page(invitation: Invitation, here: str, *,
         return url_for("validation.token_image", round_id=round_.id, token=token,
                        image_id=image.id, variant="display")
 
+    stop_link = url_for("validation.stop_reminders", round_id=round_.id, token=token)
     return render_template("validation/answer.html", round=round_, invitation=invitation,
                            form=form, action_url=here, image_src=image_src,
-                           response=invitation.response), status
+                           response=invitation.response, stop_link=stop_link), status
 
 
 def _store_answers(invitation: Invitation, form: Form, submit: bool) -> str | None:
@@ -398,6 +403,27 @@ def token_image(round_id: int, token: str, image_id: int, variant: str) -> Respo
     if image is None or image.version_id != invitation.round.version_id:
         abort(404)
     return send_image(image, variant)
+
+
+@bp.route("/r/<int:round_id>/<token>/no-reminders", methods=["GET", "POST"])
+@public
+@token_limit
+def stop_reminders(round_id: int, token: str) -> Response | tuple[str, int]:
+    """From the link at the bottom of a round's e-mails: no more reminders, without logging
+    in. Opening the page changes nothing (mail scanners open links); the button does."""
+    invitation = invitations.find_invitation(round_id, token)
+    if invitation is None:
+        return _link_notice(None)  # type: ignore[return-value]
+    here = url_for("validation.stop_reminders", round_id=round_id, token=token)
+    if request.method == "POST":
+        ensure_button_posted()
+        invitations.stop_reminders(invitation)
+        db.session.commit()
+        return redirect(here)
+    answer_link = url_for("validation.token_answer", round_id=round_id, token=token)
+    return render_template("validation/stop_reminders.html", invitation=invitation,
+                           round=invitation.round, answer_link=answer_link, form=EmptyForm(),
+                           open=invitations.link_state(invitation) == "open"), 200
 
 
 # --- for stakeholders with an account ---------------------------------------------------------

@@ -98,6 +98,7 @@ class InviteResult:
 class ReminderResult:
     sent: int
     skipped: int  # reminded less than 24 hours ago
+    stopped: int = 0  # asked for no more reminders
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -370,8 +371,29 @@ def _queue_link_mail(invitation: Invitation, *, reminder: bool = False) -> None:
             _greeting(invitation), *lead,
             _("Your personal link:") + "\n" + facts["link"],
             _("You need no account. The link is only for you: please do not share it."),
+            "-- \n" + _("No more reminders about this round (no log-in needed): %(link)s",
+                        link=stop_link_for(invitation)),
         ])
     queue_mail(invitation.email, subject, text)
+
+
+def stop_link_for(invitation: Invitation) -> str:
+    """The link in every e-mail of a round that stops its reminders: the personal token, so
+    it works without an account, and stops nothing until its page's button is pressed."""
+    return site_url(path_for("validation.stop_reminders", round_id=invitation.round_id,
+                             token=token_for(invitation)))
+
+
+def stop_reminders(invitation: Invitation) -> bool:
+    """The invited person wants no more reminders about this round; False when they had
+    already asked. The core team sees it on the invitations page."""
+    if invitation.reminders_stopped_dt is not None:
+        return False
+    invitation.reminders_stopped_dt = utcnow()
+    record_event(None, "invitation.reminders_stopped", invitation,
+                 challenge=invitation.round.challenge, details={"round": invitation.round_id})
+    db.session.flush()
+    return True
 
 
 def _send_if_open(invitation: Invitation) -> int:
@@ -431,19 +453,22 @@ def send_reminders(actor: User, round_: Round, *, now: datetime | None = None) -
     if not is_accepting_answers(round_):
         raise InvitationError(_("Reminders can be sent only while the round accepts answers."))
     now = now or utcnow()
-    waiting = list(db.session.scalars(
+    unanswered = list(db.session.scalars(
         select(Invitation).outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.round_id == round_.id, Invitation.revoked_dt.is_(None),
                Invitation.sent_dt.is_not(None), Response.submitted_dt.is_(None))
         .order_by(Invitation.id)))
+    waiting = [i for i in unanswered if i.reminders_stopped_dt is None]
     due = [i for i in waiting if i.reminded_dt is None or now - i.reminded_dt >= REMINDER_INTERVAL]
     for invitation in due:
         _queue_link_mail(invitation, reminder=True)
         invitation.reminded_dt = now
         invitation.reminder_count += 1
-    result = ReminderResult(sent=len(due), skipped=len(waiting) - len(due))
+    result = ReminderResult(sent=len(due), skipped=len(waiting) - len(due),
+                            stopped=len(unanswered) - len(waiting))
     record_event(actor, "invitation.reminded", round_, challenge=round_.challenge,
-                 details={"sent": result.sent, "skipped": result.skipped})
+                 details={"sent": result.sent, "skipped": result.skipped,
+                          "stopped": result.stopped})
     db.session.flush()
     return result
 

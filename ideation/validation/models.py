@@ -146,6 +146,8 @@ class Invitation(db.Model):
     reminded_dt: Mapped[datetime | None]
     reminder_count: Mapped[int] = mapped_column(default=0)
     revoked_dt: Mapped[datetime | None]
+    # Set when the person followed "no more reminders" in one of the round's e-mails.
+    reminders_stopped_dt: Mapped[datetime | None]
 
     round: Mapped[Round] = relationship()
     group: Mapped[StakeholderGroup | None] = relationship()

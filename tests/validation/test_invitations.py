@@ -385,6 +385,62 @@ def test_the_reminder_button_says_how_many_were_sent_and_skipped(english, core, 
     assert "1 person was skipped: reminded less than 24 hours ago." in page
 
 
+def stop_link(mail) -> str:
+    return urlsplit(re.search(r"https?://\S+/no-reminders", mail.body_text).group(0)).path
+
+
+def test_every_round_mail_ends_with_a_link_that_stops_the_reminders(client, core, open_round,
+                                                                    waiting):
+    invitations.send_reminders(core, open_round)
+    db.session.commit()
+    [mail] = mails_to("stil@example.org")
+    link = stop_link(mail)
+
+    opened = client.get(link)  # a mail scanner opening the link stops nothing
+    db.session.expire_all()
+    assert opened.status_code == 200 and waiting["stil"].reminders_stopped_dt is None
+    assert "Inloggen" not in opened.get_data(as_text=True)
+    assert opened.headers["Referrer-Policy"] == "no-referrer"
+
+    stopped = client.post_form(link, follow_redirects=True)
+    db.session.expire_all()
+
+    assert "Je krijgt geen herinneringen meer over deze ronde." in stopped.get_data(as_text=True)
+    assert waiting["stil"].reminders_stopped_dt is not None
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "invitation.reminders_stopped"))
+    assert event.actor_id is None and "stil@example.org" not in str(event.details)
+    later = invitations.send_reminders(core, open_round, now=utcnow() + timedelta(hours=25))
+    assert (later.sent, later.stopped) == (2, 1)
+    assert len(mails_to("stil@example.org")) == 1  # no new reminder for her
+
+
+def test_the_stop_link_needs_the_right_token_and_a_csrf_token(client, core, open_round,
+                                                              waiting):
+    invitations.send_reminders(core, open_round)
+    db.session.commit()
+    link = stop_link(mails_to("stil@example.org")[0])
+    wrong = link.replace(link.split("/")[3], "x" * len(link.split("/")[3]))
+
+    assert client.get(wrong).status_code == 404
+    assert client.post_form(wrong).status_code == 404
+    assert client.post(link).status_code == 400  # no CSRF token
+    db.session.expire_all()
+    assert waiting["stil"].reminders_stopped_dt is None
+
+
+def test_the_core_team_sees_who_wants_no_more_reminders(english, core, open_round, waiting):
+    invitations.stop_reminders(waiting["stil"])
+    db.session.commit()
+    english.login(core)
+
+    page = english.get(url(open_round)).get_data(as_text=True)
+    reminded = english.post_form(url(open_round, "/remind"), follow_redirects=True)
+
+    assert "Asked for no more reminders" in page
+    assert "1 person asked for no more reminders." in reminded.get_data(as_text=True)
+
+
 def test_reminders_wait_until_the_round_accepts_answers(core, draft_round):
     with pytest.raises(InvitationError):
         invitations.send_reminders(core, draft_round)
