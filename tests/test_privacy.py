@@ -433,3 +433,28 @@ def test_only_admins_see_and_delete_accounts(client, app, role):
     assert client.post_form(f"/admin/people/{eva.id}", {
         "contributions": "keep", "confirm_email": EMAIL, "reason": "x"}).status_code == 403
     assert db.session.get(User, eva.id) is not None
+
+
+def test_deleting_takes_the_full_name_out_of_what_others_wrote_about_the_person(client, app):
+    challenge = make_challenge()
+    eva = make_user(email=EMAIL, name=NAME)
+    bram = make_user(name="Bram Anders")
+    idea = ideas.submit_idea(bram, challenge, {
+        "title": "Een buddy zoals Eva", "consent": True,
+        "description": f"Samen bedacht met {NAME} ({EMAIL}). Eva had het eerste idee."})
+    db.session.flush()
+    ideas.comment(bram, idea, f"Vraag het {NAME} maar.")
+    db.session.commit()
+    search.apply_pending()
+    assert search.search_ideas(challenge, "zoekmans").total == 1
+
+    delete_as(client, eva, "remove")
+
+    db.session.expire_all()
+    assert rows_mentioning(EMAIL, NAME) == {}
+    kept = db.session.get(Idea, idea.id)
+    assert kept.description == ("Samen bedacht met Verwijderde deelnemer (Verwijderde "
+                                "deelnemer). Eva had het eerste idee.")  # a first name stays
+    search.apply_pending()
+    assert search.search_ideas(challenge, "zoekmans").total == 0
+    assert search.search_ideas(challenge, "buddy").total == 1

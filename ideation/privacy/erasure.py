@@ -36,7 +36,7 @@ from ideation.notifications.models import Notification
 from ideation.privacy.export import user_columns
 from ideation.search.models import SearchJob
 from ideation.search.services import queue_ideas
-from ideation.validation.models import Invitation, Round
+from ideation.validation.models import Answer, Invitation, Round
 
 
 @dataclass
@@ -95,6 +95,22 @@ def _scrub_text(column, needles: list[str], replacement: str) -> None:  # noqa: 
             update(column.table).where(column.contains(needle, autoescape=True))
             .values({column.name: func.replace(column, needle, replacement)})
             .execution_options(synchronize_session=False))
+
+
+def _scrub_mentions(needles: list[str], replacement: str) -> list[int]:
+    """Take the person's address and full name out of what others wrote about them (ideas,
+    responses, answers); returns the ideas whose search entries must be written again."""
+    needles = [needle for needle in needles if needle]
+    if not needles:
+        return []
+    idea_ids = set(db.session.scalars(select(Idea.id).where(
+        or_(*(or_(Idea.title.contains(n, autoescape=True),
+                  Idea.description.contains(n, autoescape=True)) for n in needles)))))
+    idea_ids |= set(db.session.scalars(select(Comment.idea_id).where(
+        or_(*(Comment.body.contains(n, autoescape=True) for n in needles)))))
+    for column in (Idea.title, Idea.description, Comment.body, Answer.text):
+        _scrub_text(column, needles, replacement)
+    return sorted(idea_ids)
 
 
 def _remove_outbox_files(address: str) -> None:
@@ -167,6 +183,10 @@ def delete_account(actor: User, user: User, *, keep_contributions: bool,
     for column in (OutgoingMail.subject, OutgoingMail.body_text, OutgoingMail.body_html,
                    AuditEvent.reason):
         _scrub_text(column, needles, label)
+    # Only a full name ("Eva Zoekmans") is taken out of others' words; a first name alone
+    # could be anyone.
+    mentioned = _scrub_mentions([address, name if " " in name.strip() else ""], label)
+    queue_ideas(mentioned)
     _remove_outbox_files(address)
     user_id = user.id
     db.session.expunge(user)
