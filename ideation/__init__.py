@@ -53,6 +53,10 @@ def _init_extensions(app: Flask) -> None:
     from ideation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from ideation.core.db import limit_web_statements
+
+    with app.app_context():
+        limit_web_statements(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(

@@ -110,6 +110,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JOB_THRESHOLD", "IDEATION_JOB_THRESHOLD", int,
             "challenges with more ideas than this run suggestions, duplicates and reindexes "
             "as background jobs (when IDEATION_REDIS_URL is set)"),
+    Setting("UPLOAD_DIR", "IDEATION_UPLOAD_DIR", str,
+            "folder of the uploaded photos; default uploads/ in the instance folder. Behind "
+            "several hosts: one folder every host mounts (NFS or similar)"),
+    Setting("UPLOAD_ACCEL_PREFIX", "IDEATION_UPLOAD_ACCEL_PREFIX", str,
+            "behind nginx: the internal location that aliases the upload folder (e.g. "
+            "/_uploads/); the app checks who may see a photo and nginx sends it"),
+    Setting("DB_POOL_SIZE", "IDEATION_DB_POOL_SIZE", int,
+            "PostgreSQL connections each process keeps open"),
+    Setting("DB_MAX_OVERFLOW", "IDEATION_DB_MAX_OVERFLOW", int,
+            "PostgreSQL connections a process may open beyond the pool at busy moments"),
+    Setting("DB_STATEMENT_TIMEOUT_MS", "IDEATION_DB_STATEMENT_TIMEOUT_MS", int,
+            "on PostgreSQL, the longest a statement of a web request may run (0: no limit); "
+            "commands and background work are not limited"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
             "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
@@ -159,6 +172,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_JOB_THRESHOLD": 1000,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "PASSWORD_HASH_METHOD": "scrypt",
+        "IDEATION_UPLOAD_DIR": "",
+        "IDEATION_UPLOAD_ACCEL_PREFIX": "",
+        "IDEATION_DB_POOL_SIZE": 5,
+        "IDEATION_DB_MAX_OVERFLOW": 10,
+        "IDEATION_DB_STATEMENT_TIMEOUT_MS": 30_000,
         "TESTING": False,
     }
 
@@ -197,6 +215,14 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
             Path(app.instance_path) / "rate-limits.sqlite3")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # A pool per process, checked before use (a restarted server or a closed idle
+        # connection costs a retry, not an error page), renewed hourly.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("pool_size", app.config["IDEATION_DB_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["IDEATION_DB_MAX_OVERFLOW"])
+        options.setdefault("pool_recycle", 3600)
     validate(app.config)
 
 
@@ -266,5 +292,15 @@ def validate(config: Mapping[str, Any]) -> None:
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("IDEATION_REDIS_URL must be empty or a redis://, rediss:// or unix:// "
                           "URL, e.g. redis://127.0.0.1:6379/0")
+    for name in ("IDEATION_DB_POOL_SIZE", "IDEATION_DB_MAX_OVERFLOW",
+                 "IDEATION_DB_STATEMENT_TIMEOUT_MS"):
+        if int(config[name]) < 0:
+            raise ConfigError(f"{name} must be 0 or more")
+    if int(config["IDEATION_DB_POOL_SIZE"]) < 1:
+        raise ConfigError("IDEATION_DB_POOL_SIZE must be at least 1")
+    prefix = str(config.get("IDEATION_UPLOAD_ACCEL_PREFIX") or "")
+    if prefix and not prefix.startswith("/"):
+        raise ConfigError("IDEATION_UPLOAD_ACCEL_PREFIX must be empty or a path such as "
+                          "/_uploads/")
     if int(config["IDEATION_JOB_THRESHOLD"]) < 0:
         raise ConfigError("IDEATION_JOB_THRESHOLD must be 0 or more (a number of ideas)")

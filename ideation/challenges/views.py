@@ -11,7 +11,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -44,7 +43,7 @@ from ideation.core.security import public
 from ideation.core.viewhelpers import attach_error, attempt, ensure_button_posted, submit
 from ideation.extensions import db
 from ideation.ideas.services import TakingPart, taking_part
-from ideation.media.storage import uploads_store
+from ideation.media.storage import send_upload
 
 bp = Blueprint("challenges", __name__)
 
@@ -349,17 +348,8 @@ def image(slug: str, key: str, variant: str) -> Response:
     challenge = get_challenge(slug)
     if key != challenge.image_key or variant not in ("thumb", "display"):
         abort(404)
-    try:
-        path = uploads_store().path_for(key, variant)  # type: ignore[arg-type]
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    mimetype = "image/png" if key.endswith(".png") else "image/jpeg"
-    response = send_file(path, mimetype=mimetype, conditional=True)
-    response.headers["Cache-Control"] = (
-        "public, max-age=31536000, immutable" if challenge.is_published else "private, no-cache")
-    return response
+    return send_upload(key, variant, "public, max-age=31536000, immutable"
+                       if challenge.is_published else "private, no-cache")
 
 
 @bp.get("/c/<slug>/manage/log")

@@ -6,13 +6,14 @@ the *data version* read before it was computed; any commit that wrote something 
 new version, so the next read computes the value again.
 
 How a write is noticed: a session that flushed changes, or ran a statement other than a SELECT,
-writes a new random token to ``<instance>/data-version`` after its outermost commit. Every
-process (gunicorn worker, CLI command) of the instance reads that file, so a change made in one
-worker reaches the others at their next request. The token is read before the value is computed
-and the file is written after the commit, so a value computed from old rows is never stored
-under the new version. Writes made outside the application (an SQL shell) are not seen; entries
-also expire after ``MAX_AGE_S`` seconds for that case. Behind several hosts the instance folder
-(and so this file) must be shared, as for uploads.
+writes a new random token after its outermost commit: to Redis when ``IDEATION_REDIS_URL`` is
+set (so every host sees it), otherwise to ``<instance>/data-version``. Every process (gunicorn
+worker, CLI command) reads that token, so a change made in one worker reaches the others at
+their next request. The token is read before the value is computed and written after the
+commit, so a value computed from old rows is never stored under the new version. Writes made
+outside the application (an SQL shell) are not seen; entries also expire after ``MAX_AGE_S``
+seconds for that case. When Redis does not answer, nothing is served from the cache (every read
+computes afresh) until it answers again.
 
 Keep per-visitor things (CSRF tokens, the logged-in user, flashed messages) out of cached
 values: ``cached_html`` refuses HTML with a CSRF token.
@@ -31,8 +32,12 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from markupsafe import Markup
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
+
+from ideation.core.shared import key as shared_key
+from ideation.core.shared import shared_redis
 
 T = TypeVar("T")
 
@@ -40,6 +45,7 @@ VERSION_FILE = "data-version"
 MAX_ENTRIES = 2048
 MAX_AGE_S = 60.0
 _WROTE = "ideation_cache_wrote"
+_UNSHARED = "unshared:"
 
 
 def _version_path() -> Path:
@@ -48,6 +54,14 @@ def _version_path() -> Path:
 
 def data_version() -> str:
     """The current data version: a token that changes after every committed write."""
+    redis = shared_redis()
+    if redis is not None:
+        try:
+            token = redis.get(shared_key(VERSION_FILE))
+        except RedisError:
+            current_app.logger.warning("Redis did not answer; the page cache is bypassed")
+            return _UNSHARED + secrets.token_hex(8)  # matches no stored value
+        return token.decode() if token else ""
     try:
         return _version_path().read_text()
     except FileNotFoundError:
@@ -56,6 +70,15 @@ def data_version() -> str:
 
 def new_data_version() -> None:
     """Give the data a new version (atomically, so readers never see half a token)."""
+    redis = shared_redis()
+    if redis is not None:
+        try:
+            redis.set(shared_key(VERSION_FILE), secrets.token_hex(8))
+        except RedisError:
+            # Readers bypass the cache while Redis is away, and values stored before expire
+            # after MAX_AGE_S: a missed token costs freshness for at most that long.
+            current_app.logger.warning("Redis did not answer; the data version was not renewed")
+        return
     path = _version_path()
     spare = path.with_name(f"{VERSION_FILE}.{os.getpid()}.{threading.get_ident()}")
     spare.write_text(secrets.token_hex(8))
@@ -95,7 +118,8 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     found, value = store.get(key, version)
     if not found:
         value = compute()
-        store.put(key, version, value)
+        if not version.startswith(_UNSHARED):
+            store.put(key, version, value)
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -59,3 +60,26 @@ class Base(DeclarativeBase):
 def str_enum(cls: type[enum.StrEnum], length: int = 20) -> Enum:
     """A string enum stored as VARCHAR with a check in Python (no native ENUM to migrate)."""
     return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+def limit_web_statements(app: Any, engine: Any) -> None:
+    """On PostgreSQL, give the statements of web requests ``IDEATION_DB_STATEMENT_TIMEOUT_MS``
+    (a runaway query answers with an error page instead of holding a worker and a connection);
+    commands, jobs and work after the response are not limited. Set when a connection is taken
+    from the pool, committed at once so a rollback in the request cannot undo it."""
+    limit = int(app.config.get("IDEATION_DB_STATEMENT_TIMEOUT_MS") or 0)
+    if engine.dialect.name != "postgresql" or limit <= 0:
+        return
+    from flask import has_request_context
+    from sqlalchemy import event
+
+    def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        wanted = limit if has_request_context() else 0
+        if record.info.get("statement_timeout") == wanted:
+            return
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", (str(wanted),))
+        dbapi_connection.commit()
+        record.info["statement_timeout"] = wanted
+
+    event.listen(engine, "checkout", on_checkout)

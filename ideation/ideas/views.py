@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -52,6 +51,7 @@ from ideation.ideas.forms import (
     SettingsForm,
 )
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
+from ideation.media.storage import send_upload
 from ideation.moderation import services as moderation
 from ideation.search import services as search
 
@@ -479,20 +479,12 @@ def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | t
 @public
 def media(key: str, variant: str) -> Response:
     """A stored photo, only when the idea it belongs to is visible to the current user."""
-    try:
-        path = services.image_store().path_for(key, variant)  # type: ignore[arg-type]
-    except ValueError:
-        abort(404)
     image = services.image_for_key(key)
-    if image is None or not services.visible_to(current_user, image.idea) or not path.is_file():
+    if image is None or not services.visible_to(current_user, image.idea):
         abort(404)
-    mimetype = "image/png" if key.endswith(".png") else "image/jpeg"
-    response = send_file(path, mimetype=mimetype, conditional=True)
     # Photos of ideas the public cannot see must never sit in a shared cache.
-    response.headers["Cache-Control"] = (
-        "public, max-age=3600" if image.idea.is_public else "private, no-cache"
-    )
-    return response
+    return send_upload(key, variant,
+                       "public, max-age=3600" if image.idea.is_public else "private, no-cache")
 
 
 @bp.get("/my/ideas")

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 
 from ideation.media.pipeline import ProcessedImage
 
@@ -75,9 +75,43 @@ class ImageStore:
             self.path_for(key, variant).unlink(missing_ok=True)
 
 
+def upload_root() -> Path:
+    """``IDEATION_UPLOAD_DIR`` (a folder every host mounts), or ``uploads/`` in the instance
+    folder."""
+    configured = str(current_app.config.get("IDEATION_UPLOAD_DIR") or "")
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+
+
 def uploads_store() -> ImageStore:
-    """The one store of the instance: ``uploads/`` in the instance folder, for every feature."""
-    return ImageStore(Path(current_app.instance_path) / "uploads")
+    """The one store of the platform, for every feature."""
+    return ImageStore(upload_root())
+
+
+def send_upload(key: str, variant: str, cache_control: str) -> Response:
+    """Answer with a stored photo once the caller has decided who may see it; 404 for a key or
+    variant that is not well formed, or a file that is gone.
+
+    With ``IDEATION_UPLOAD_ACCEL_PREFIX`` set (an nginx ``internal`` location that aliases the
+    upload folder, see the README), the app answers with ``X-Accel-Redirect`` and nginx sends
+    the file: the permission check stays here, the bytes do not pass through a worker.
+    """
+    store = uploads_store()
+    try:
+        path = store.path_for(key, variant)  # type: ignore[arg-type]
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    mimetype = "image/png" if key.endswith(".png") else "image/jpeg"
+    prefix = str(current_app.config.get("IDEATION_UPLOAD_ACCEL_PREFIX") or "")
+    if prefix:
+        response = Response(mimetype=mimetype)
+        relative = path.relative_to(store.root.resolve()).as_posix()
+        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative
+    else:
+        response = send_file(path, mimetype=mimetype, conditional=True)
+    response.headers["Cache-Control"] = cache_control
+    return response
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

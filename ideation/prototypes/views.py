@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,7 +28,7 @@ from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.ideas.models import Idea
-from ideation.ideas.services import image_store
+from ideation.media.storage import send_upload
 from ideation.prototypes import lineage, services
 from ideation.prototypes.forms import (
     KIND_LABELS,
@@ -81,20 +80,11 @@ def _show_url(prototype: Prototype) -> str:
 def send_image(image: PrototypeImage, variant: str) -> Response:
     """Send one stored image of a prototype version (``display`` or ``thumb``); 404 when the
     variant is unknown or the file is gone. The caller decides who may see it."""
-    try:
-        path = image_store().path_for(image.storage_key, variant)  # type: ignore[arg-type]
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    mimetype = "image/png" if image.storage_key.endswith(".png") else "image/jpeg"
-    response = send_file(path, mimetype=mimetype, conditional=True)
     prototype = image.version.prototype
     # Images of prototypes the public cannot see must never sit in a shared cache.
-    response.headers["Cache-Control"] = (
+    return send_upload(image.storage_key, variant, (
         "public, max-age=3600" if prototype.is_published and prototype.challenge.is_published
-        else "private, no-cache")
-    return response
+        else "private, no-cache"))
 
 
 # --- the team's list and new prototypes --------------------------------------------------------
