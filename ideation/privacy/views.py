@@ -20,13 +20,13 @@ from flask_babel import gettext as _
 from flask_login import logout_user
 from werkzeug.exceptions import Forbidden
 
-from ideation.challenges.views import get_challenge
 from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user, admin_required
 from ideation.core.schedule import register_job
 from ideation.core.security import public
 from ideation.core.viewhelpers import ensure_button_posted, submit
 from ideation.extensions import db
+from ideation.loaders import get_challenge
 from ideation.privacy import erasure, export, services
 from ideation.privacy.forms import DeleteAccountForm, RetentionForm, StatementForm
 
