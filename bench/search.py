@@ -72,8 +72,8 @@ def _docs(texts: list[tuple[str, str]], n: int) -> list[dict[str, Any]]:
 
 def _fingerprint(docs: list[dict[str, Any]]) -> str:
     digest = hashlib.sha256()
-    for name in ("index.py", "analyzers.py", "segments.py"):
-        digest.update((ROOT / "ideation" / "search" / name).read_bytes())
+    for path in sorted((ROOT / "ideation" / "search").glob("*.py")):
+        digest.update(path.read_bytes())
     for doc in docs:
         digest.update(f"{doc['id']}\x1f{doc['title']}\x1f{doc['description']}\x1e".encode())
     return digest.hexdigest()[:16]

@@ -196,6 +196,12 @@ class Client(FlaskClient):
 
     _token: str | None = None
 
+    def open(self, *args: object, buffered: bool = True, **kwargs: object):
+        """Reads the whole response and closes it, as a WSGI server does: work a request
+        leaves for after its response (``response.call_on_close``) is done before the test
+        goes on."""
+        return super().open(*args, buffered=buffered, **kwargs)
+
     def csrf_token(self) -> str:
         if self._token is None:
             page = self.get("/").get_data(as_text=True)

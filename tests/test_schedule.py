@@ -33,7 +33,7 @@ def test_due_jobs_run_after_a_response_and_a_failing_one_does_not_stop_the_rest(
     schedule.register_job("test.broken", timedelta(days=1), broken)
     schedule.register_job("test.fine", timedelta(days=1), lambda: ran.append("fine"))
 
-    response = client.get("/")
+    response = client.get("/", buffered=False)  # the response stays open until close()
     assert ran == []  # nothing before the response has gone out
     response.close()
 

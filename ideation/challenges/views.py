@@ -37,12 +37,13 @@ from ideation.challenges.phases import Action, check, current_phase, is_closed, 
 from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm, Form
 from ideation.core.models import AuditEvent
-from ideation.core.permissions import acting_user, admin_required, can_manage, ensure_can_manage
+from ideation.core.permissions import acting_user, admin_required, can_manage
 from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attach_error, attempt, ensure_button_posted, submit
 from ideation.extensions import db
 from ideation.ideas.services import TakingPart, taking_part
+from ideation.loaders import get_challenge
 from ideation.media.storage import send_upload
 
 bp = Blueprint("challenges", __name__)
@@ -53,16 +54,6 @@ def author_names() -> dict[str, Any]:
     """On every page: name authors only through ``challenges/authors.py``."""
     return {"idea_author": authors.idea_author, "comment_author": authors.comment_author,
             "AUTHOR_DISPLAY_LABELS": authors.AUTHOR_DISPLAY_LABELS}
-
-
-def get_challenge(slug: str, *, manage: bool = False) -> Challenge:
-    """Load a challenge the current user may see (404), and may manage when asked (403)."""
-    challenge = services.get_by_slug(slug)
-    if challenge is None or not services.can_view(current_user, challenge):
-        abort(404)
-    if manage:
-        ensure_can_manage(current_user, challenge)
-    return challenge
 
 
 @bp.get("/")

@@ -21,7 +21,6 @@ from flask_login import current_user
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
-from ideation.challenges.views import get_challenge
 from ideation.concepts import scoring, services
 from ideation.concepts.forms import (
     ClustersForm,
@@ -42,6 +41,7 @@ from ideation.core.routing import id_arg, page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import submit
 from ideation.extensions import db
+from ideation.loaders import get_challenge
 from ideation.prototypes import lineage
 from ideation.prototypes.services import ideas_behind  # the prototype page lists them too
 

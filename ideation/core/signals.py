@@ -26,3 +26,5 @@ idea_moderated = _signals.signal("idea-moderated")
 report_made = _signals.signal("report-made")
 # sender: the Decision. Sent when the core team decides on a closed round of a prototype.
 round_decided = _signals.signal("round-decided")
+# sender: the Round. Sent when a draft round opens; the invitations made meanwhile go out.
+round_opened = _signals.signal("round-opened")

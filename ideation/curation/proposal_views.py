@@ -11,7 +11,6 @@ from wtforms.fields.choices import SelectChoice
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
-from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
@@ -19,13 +18,14 @@ from ideation.core.permissions import acting_user
 from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attempt, ensure_button_posted
 from ideation.curation import proposals
+from ideation.curation.blueprint import bp
 from ideation.curation.forms import GroupMembersForm, ProposalForm, SuggestForm
 from ideation.curation.models import GroupState, ProposalState, SuggestedGroup, SuggestionProposal
 from ideation.curation.services import CurationError
-from ideation.curation.views import bp
 from ideation.extensions import db
 from ideation.jobs import services as jobs
 from ideation.jobs.models import Job
+from ideation.loaders import get_challenge
 
 _attempt = partial(attempt, errors=CurationError)
 

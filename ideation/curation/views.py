@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -24,7 +23,6 @@ from wtforms.fields.choices import SelectChoice
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, check
-from ideation.challenges.views import get_challenge
 from ideation.core.cache import cached
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import content_choice
@@ -33,6 +31,7 @@ from ideation.core.routing import id_arg, optional_database_id, optional_number,
 from ideation.core.security import safe_next
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.curation import duplicates, proposals, services
+from ideation.curation.blueprint import bp
 from ideation.curation.forms import (
     STATE_LABELS,
     BoardFilterForm,
@@ -48,8 +47,7 @@ from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Idea
 from ideation.jobs import services as jobs
-
-bp = Blueprint("curation", __name__)
+from ideation.loaders import get_challenge
 
 _attempt = partial(attempt, errors=services.CurationError)
 _submit = partial(submit, errors=services.CurationError)

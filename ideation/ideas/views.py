@@ -27,7 +27,6 @@ from wtforms.fields.choices import SelectChoice
 from ideation.challenges import authors
 from ideation.challenges.models import AuthorDisplay, Challenge, PhaseKind
 from ideation.challenges.phases import Action, PhaseClosed, check, today
-from ideation.challenges.views import get_challenge
 from ideation.core import cache
 from ideation.core.cache import cached_html
 from ideation.core.forms import EmptyForm
@@ -51,6 +50,7 @@ from ideation.ideas.forms import (
     SettingsForm,
 )
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
+from ideation.loaders import get_challenge, get_visible_idea
 from ideation.media.storage import send_upload
 from ideation.moderation import services as moderation
 from ideation.search import services as search
@@ -88,15 +88,6 @@ def event_label(action: str, new_state: str | None) -> str:
 def labels() -> dict[str, Any]:
     return {"STATUS_LABELS": STATUS_LABELS, "event_label": event_label,
             "shows_author_to": services.shows_author_to}
-
-
-def get_visible_idea(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
-    """The challenge and idea, or 404 when either is not visible to the current user."""
-    challenge = get_challenge(slug)
-    idea = services.get_idea(challenge, idea_id)
-    if idea is None or not services.visible_to(current_user, idea):
-        abort(404)
-    return challenge, idea
 
 
 

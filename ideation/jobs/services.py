@@ -207,6 +207,11 @@ def refresh(job: Job) -> Watch:
         _fail(job, "stopped: no sign of life for "
                    f"{int(STALE_AFTER.total_seconds() // 60)} minutes")
         return Watch()
+    if job.state is JobState.queued and job.runner == "inline" \
+            and utcnow() - job.created_dt > STALE_AFTER:
+        # Inline jobs a request leaves for after its response (the search's reindex).
+        _fail(job, "lost: the process that was to run it ended first")
+        return Watch()
     if job.runner != "rq" or not job.rq_id:
         return Watch()
     try:

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ideation.challenges.models import Challenge
-from ideation.challenges.views import get_challenge
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import PermissionDenied, acting_user, can_manage
 from ideation.core.routing import page_arg
@@ -17,7 +16,7 @@ from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Comment, CommentStatus, Idea
-from ideation.ideas.views import get_visible_idea
+from ideation.loaders import get_challenge, get_visible_idea
 from ideation.moderation import services
 from ideation.moderation.forms import CommentDecisionForm, DecisionForm, DismissForm, ReportForm
 from ideation.moderation.models import Report

@@ -23,7 +23,6 @@ from werkzeug.exceptions import Forbidden
 
 from ideation.accounts import people
 from ideation.accounts.models import User
-from ideation.challenges.views import get_challenge
 from ideation.core.i18n import current_language
 from ideation.core.permissions import acting_user, admin_required
 from ideation.core.routing import page_arg
@@ -31,6 +30,7 @@ from ideation.core.schedule import register_job
 from ideation.core.security import public
 from ideation.core.viewhelpers import ensure_button_posted, submit
 from ideation.extensions import db
+from ideation.loaders import get_challenge
 from ideation.privacy import erasure, export, services
 from ideation.privacy.forms import (
     AdminDeleteAccountForm,

@@ -21,13 +21,13 @@ from flask_login import current_user
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check
-from ideation.challenges.views import get_challenge
 from ideation.concepts import services as concept_services
 from ideation.core.permissions import acting_user, can_manage
 from ideation.core.routing import optional_database_id, page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.ideas.models import Idea
+from ideation.loaders import get_challenge
 from ideation.media.storage import send_upload
 from ideation.prototypes import lineage, services
 from ideation.prototypes.forms import (

@@ -39,6 +39,14 @@ from whoosh.index import FileIndex
 from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from ideation.search.whoosh_internals import (
+    add_block,
+    block_settings,
+    commit_toc,
+    field_number,
+    field_writer_files,
+)
+
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 # Memory per posting held: 103 bytes measured with tracemalloc over 20,000 of the benchmark's
 # idea texts (four list slots and the list's spare room, the position value, the words' dicts
@@ -148,8 +156,7 @@ class _Builder:
         if not self.docs:
             fieldwriter.close()
             return None
-        postfile = fieldwriter._postfile  # noqa: SLF001 - W3FieldWriter's files, as it writes them
-        terms = fieldwriter._tindex  # noqa: SLF001
+        postfile, terms = field_writer_files(fieldwriter)
         writer = _TermWriter(postfile, self._codec)
         for name in sorted(self._postings):
             words = self._postings[name]
@@ -157,7 +164,7 @@ class _Builder:
                 continue
             spec = self._fields[name]
             fieldwriter.start_field(name, spec.field)
-            prefix = pack_ushort(fieldwriter._fieldid)  # noqa: SLF001
+            prefix = pack_ushort(field_number(fieldwriter))
             fixed = spec.field.format.fixed_value_size()
             by_bytes = sorted(
                 ((w.encode("utf-8") if isinstance(w, str) else w), p) for w, p in words.items()
@@ -192,8 +199,7 @@ class _TermWriter:
     def __init__(self, postfile: Any, codec: W3Codec) -> None:
         self._postfile = postfile
         self._offset = postfile.tell()
-        self._limit = codec._blocklimit  # noqa: SLF001
-        self._compression = codec._compression  # noqa: SLF001
+        self._limit, self._compression = block_settings(codec)
 
     def write(self, flat: list, fixed: int | None) -> bytes:
         ids, weights, values, lengths = flat[0::4], flat[1::4], flat[2::4], flat[3::4]
@@ -238,18 +244,9 @@ class _TermWriter:
             block_size = len(header) + len(data)
             parts += (pack_int(-block_size if end == total else block_size), header, data)
             size += 4 + block_size
-            # W3TermInfo.add_block
-            info._weight += sum(floats)  # noqa: SLF001
-            info._df += end - start  # noqa: SLF001
-            if start == 0:
-                info._minid = block_ids[0]  # noqa: SLF001
-            if info._minlength is None:  # noqa: SLF001
-                info._minlength = shortest  # noqa: SLF001
-            elif shortest is not None:
-                info._minlength = min(info._minlength, shortest)  # noqa: SLF001
-            info._maxlength = max(info._maxlength, longest)  # noqa: SLF001
-            info._maxweight = max(info._maxweight, top_weight)  # noqa: SLF001
-            info._maxid = block_ids[-1]  # noqa: SLF001
+            add_block(info, weight=sum(floats), count=end - start, first_id=block_ids[0],
+                      last_id=block_ids[-1], shortest=shortest, longest=longest,
+                      top_weight=top_weight, first=start == 0)
         self._postfile.write(b"".join(parts))
         info.set_extent(self._offset, size)
         self._offset += size
@@ -298,12 +295,7 @@ class SegmentsWriter:
 def commit_segments(ix: FileIndex, codec: W3Codec, segments: list[Any]) -> None:
     """Makes ``segments`` the content of ``ix``, a new index nobody else writes: one table of
     contents naming them, written under Whoosh's lock as its writers write theirs."""
-    writer = ix.writer(codec=codec)
-    try:
-        writer._close_segment()  # noqa: SLF001 - the writer's own segment stays empty
-        writer._commit_toc(segments)  # noqa: SLF001 - as Whoosh's MpWriter does
-    finally:
-        writer._finish()  # noqa: SLF001 - releases the lock, deletes the shared temp folder
+    commit_toc(ix.writer(codec=codec), segments)
 
 
 _ONE_POSITION: dict[int, bytes] = {}

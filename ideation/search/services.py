@@ -10,22 +10,26 @@ full disk leaves it for the next request, the next search, or ``flask search rei
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import delete, event, inspect, select
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from sqlalchemy import delete, event, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ideation.challenges.models import Challenge
 from ideation.core.pagination import Paginated
 from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
-from ideation.jobs.services import job_function
-from ideation.search.index import Hit, IdeaIndex, IndexBusy, IndexMissing, SearchPage
+from ideation.jobs import services as jobs
+from ideation.jobs.models import JobState
+from ideation.search.highlighting import SNIPPET_CHARS
+from ideation.search.index import Hit, IdeaIndex, IndexBusy, IndexMissing
 from ideation.search.models import SearchJob
 
 # Attributes of an idea that the index shows or filters on.
@@ -107,7 +111,8 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
     """Bring the index up to date with the outbox. Returns the number of jobs applied.
 
     Commits the session (jobs are removed in their own transaction). ``IndexBusy`` leaves the
-    jobs in place; ``IndexMissing`` rebuilds the challenge's index from the database.
+    jobs in place; ``IndexMissing`` rebuilds the challenge's index from the database (in a
+    web request: schedules the rebuild, see `rebuild_now_or_later`).
     """
     db.session.commit()
     rows = db.session.execute(
@@ -122,9 +127,9 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
     for job_id, idea_id, challenge_id in rows:
         jobs_by_challenge[challenge_id].append((job_id, idea_id))
     applied = 0
-    for challenge_id, jobs in jobs_by_challenge.items():
+    for challenge_id, queued in jobs_by_challenge.items():
         challenge = db.session.get(Challenge, challenge_id)
-        idea_ids = sorted({idea_id for _, idea_id in jobs})
+        idea_ids = sorted({idea_id for _, idea_id in queued})
         if not get_index().exists(challenge_id):
             # Never grow a fresh, partial index from a few changes: rebuild it whole (on a
             # worker for a large challenge; the jobs wait here until that is done).
@@ -146,10 +151,10 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
             if not rebuild_now_or_later(challenge):
                 continue
         db.session.execute(
-            delete(SearchJob).where(SearchJob.id.in_([job_id for job_id, _ in jobs]))
+            delete(SearchJob).where(SearchJob.id.in_([job_id for job_id, _ in queued]))
         )
         db.session.commit()
-        applied += len(jobs)
+        applied += len(queued)
     return applied
 
 
@@ -226,8 +231,6 @@ def searchable_documents(challenge: Challenge) -> Iterator[dict[str, Any]]:
 
 
 def count_searchable(challenge: Challenge) -> int:
-    from sqlalchemy import func
-
     return (
         db.session.scalar(
             select(func.count(Idea.id)).where(
@@ -256,27 +259,37 @@ def rebuild(challenge: Challenge, progress: Any = None, *, processes: int = 1) -
 
 
 def rebuild_now_or_later(challenge: Challenge) -> bool:
-    """Rebuild here and now (True), or, for a challenge larger than IDEATION_JOB_THRESHOLD
-    when a worker queue is configured, make sure a background reindex is on its way (False):
-    a web request never spends minutes on a rebuild."""
-    from ideation.jobs import services as jobs
-    from ideation.jobs.models import JobState
+    """Rebuild here and now (True), or make sure a background reindex is on its way (False).
 
-    if not jobs.runs_in_background(count_searchable(challenge)):
+    A web request never rebuilds while someone waits for its answer: it schedules the reindex
+    job, which runs on a worker (RQ) for a challenge larger than IDEATION_JOB_THRESHOLD when
+    one is configured, else in this process once the response has gone out. Outside a
+    request (the command line, a job) a challenge of that size or smaller is rebuilt now.
+    """
+    if not has_request_context() and not jobs.runs_in_background(count_searchable(challenge)):
         rebuild(challenge)
         return True
+    schedule_rebuild(challenge)
+    return False
+
+
+def schedule_rebuild(challenge: Challenge) -> None:
+    """A reindex job for ``challenge``, unless one is already on its way."""
     latest = jobs.latest_job(challenge, "reindex")
     if latest is not None and latest.state in (JobState.queued, JobState.running):
         jobs.refresh(latest)
         if not latest.is_finished:
-            return False
+            return
     job = jobs.create_job(None, challenge, "reindex", {}, size=count_searchable(challenge))
     db.session.commit()
+    if job.runner == "inline" and has_request_context():
+        # Run by _run_after_response, once the response has been sent.
+        g.setdefault("search_rebuilds", []).append(job.id)
+        return
     jobs.dispatch(job)
-    return False
 
 
-@job_function("reindex")
+@jobs.job_function("reindex")
 def _reindex_job(job: Any, progress: Any) -> dict[str, Any]:
     """The background reindex: the whole index of one challenge from the database."""
     challenge = db.session.get(Challenge, job.challenge_id)
@@ -315,18 +328,6 @@ class ResultPage(Paginated):
         return {result.idea.id: result.hit for result in self.results}
 
 
-def _with_index(challenge: Challenge, run: Any, empty: Any) -> Any:
-    """``run()``; a missing or damaged index is rebuilt first, or, for a large challenge with
-    a worker, ``empty`` is returned while the rebuild runs in the background."""
-    try:
-        return run()
-    except IndexMissing:
-        current_app.logger.warning("search index %s missing or damaged; rebuilding", challenge.id)
-        if not rebuild_now_or_later(challenge):
-            return empty
-        return run()
-
-
 def search_ideas(
     challenge: Challenge,
     query: str,
@@ -335,16 +336,21 @@ def search_ideas(
     page: int = 1,
     per_page: int = 24,
 ) -> ResultPage:
-    """Published ideas matching ``query`` (with the theme filter), best first."""
+    """Published ideas matching ``query`` (with the theme filter), best first.
+
+    A missing or damaged index is never rebuilt here: its rebuild is scheduled and the
+    answer comes from the database (`_database_search`) until it is done.
+    """
     apply_pending(timeout=2.0)
     language = challenge.language.value
-    found = _with_index(
-        challenge,
-        lambda: get_index().search(
+    try:
+        found = get_index().search(
             challenge.id, language, query, theme_id=theme_id, page=page, per_page=per_page
-        ),
-        SearchPage(0, [], page, per_page),
-    )
+        )
+    except IndexMissing:
+        _index_missing(challenge)
+        return _database_search(challenge, query, theme_id=theme_id, page=page,
+                                per_page=per_page)
     ideas = _load(hit.id for hit in found.hits)
     results = [Result(ideas[hit.id], hit) for hit in found.hits if hit.id in ideas]
     return ResultPage(results, found.total, page, per_page)
@@ -353,19 +359,101 @@ def search_ideas(
 def similar_ideas(
     challenge: Challenge, text: str, *, limit: int = 5, exclude_id: int | None = None
 ) -> list[Result]:
-    """The published ideas most like ``text`` (a title being typed)."""
+    """The published ideas most like ``text`` (a title being typed); from the database, newest
+    first, while the index is missing or damaged (its rebuild is scheduled)."""
     if len(text.strip()) < 3:
         return []
     language = challenge.language.value
-    hits = _with_index(
-        challenge,
-        lambda: get_index().similar(
+    try:
+        hits = get_index().similar(
             challenge.id, language, text, limit=limit, exclude_id=exclude_id
-        ),
-        [],
-    )
+        )
+    except IndexMissing:
+        _index_missing(challenge)
+        return _database_search(challenge, text, per_page=limit, exclude_id=exclude_id).results
     ideas = _load(hit.id for hit in hits)
     return [Result(ideas[hit.id], hit) for hit in hits if hit.id in ideas]
+
+
+def _index_missing(challenge: Challenge) -> None:
+    current_app.logger.warning(
+        "search index %s missing or damaged; answering from the database, rebuild scheduled",
+        challenge.id)
+    rebuild_now_or_later(challenge)
+
+
+# The degraded search reads at most this many words of the query.
+_DATABASE_WORDS = 8
+
+
+def _database_search(
+    challenge: Challenge,
+    query: str,
+    *,
+    theme_id: int | None = None,
+    page: int = 1,
+    per_page: int = 24,
+    exclude_id: int | None = None,
+) -> ResultPage:
+    """The search without its index: published ideas whose title, description or published
+    comments contain any of the query's words, newest first. Slower and unranked (no
+    stemming: "kinderen" is not found by "kind"), but an answer while the index is rebuilt."""
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"\w{2,}", query)))
+    words = words[:_DATABASE_WORDS]
+    if not words:
+        return ResultPage([], 0, page, per_page)
+    matches = []
+    for word in words:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+        commented = select(Comment.idea_id).where(
+            Comment.status == CommentStatus.published,
+            Comment.body.ilike(pattern, escape="\\"),
+        )
+        matches += [Idea.title.ilike(pattern, escape="\\"),
+                    Idea.description.ilike(pattern, escape="\\"),
+                    Idea.id.in_(commented)]
+    conditions = [
+        Idea.challenge_id == challenge.id,
+        Idea.status == IdeaStatus.published,
+        Idea.merged_into_id.is_(None),
+        or_(*matches),
+    ]
+    if theme_id is not None:
+        conditions.append(Idea.theme_id == theme_id)
+    if exclude_id is not None:
+        conditions.append(Idea.id != exclude_id)
+    total = db.session.scalar(select(func.count(Idea.id)).where(*conditions)) or 0
+    ideas = db.session.scalars(
+        select(Idea)
+        .where(*conditions)
+        .order_by(Idea.created_dt.desc(), Idea.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Idea.images), selectinload(Idea.theme))
+    ).all()
+    results = [Result(idea, _plain_hit(idea, words)) for idea in ideas]
+    return ResultPage(results, total, page, per_page)
+
+
+def _plain_hit(idea: Idea, words: list[str]) -> Hit:
+    """A hit with the query's words marked where they occur as typed (no stemming)."""
+    description = idea.description
+    if len(description) > SNIPPET_CHARS:
+        description = description[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return Hit(id=idea.id, title_html=_mark(idea.title, words),
+               snippet_html=_mark(description, words), score=0.0)
+
+
+def _mark(text: str, words: list[str]) -> str:
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)),
+                         re.IGNORECASE)
+    out, index = [], 0
+    for found in pattern.finditer(text):
+        out += [escape(text[index:found.start()], quote=False),
+                f'<mark class="match term0">{escape(found.group(), quote=False)}</mark>']
+        index = found.end()
+    out.append(escape(text[index:], quote=False))
+    return "".join(out)
 
 
 def _load(ids: Iterable[int]) -> dict[int, Idea]:
@@ -390,7 +478,22 @@ def _apply_after_request(response: Any) -> Any:
         except Exception:  # noqa: BLE001 - the jobs stay queued; the page must not fail
             db.session.rollback()
             current_app.logger.exception("applying search jobs failed; they stay queued")
+    rebuilds = g.pop("search_rebuilds", [])
+    if rebuilds:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _run_after_response(app, rebuilds))
     return response
+
+
+def _run_after_response(app: Flask, job_ids: list[int]) -> None:
+    """The reindex jobs a request scheduled, run once its response has been sent."""
+    with app.app_context():
+        for job_id in job_ids:
+            try:
+                jobs.execute(job_id)
+            except Exception:  # noqa: BLE001 - never let background work break a worker
+                db.session.rollback()
+                app.logger.exception("search reindex job %s failed", job_id)
 
 
 def _readiness() -> tuple[str, str]:

@@ -22,10 +22,12 @@ from ideation.core.permissions import acting_user
 from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attach_message
 from ideation.extensions import db
+from ideation.loaders import managed_round
 from ideation.prototypes import services as prototype_services
 from ideation.prototypes.models import Prototype
 from ideation.validation import decision as decisions
 from ideation.validation import results
+from ideation.validation.blueprint import bp
 from ideation.validation.decision import (
     DISPOSITION_LABELS,
     OUTCOME_EXPLANATIONS,
@@ -36,8 +38,6 @@ from ideation.validation.decision import (
 )
 from ideation.validation.minority import Concern, MinorityReport, minority_report, reason_page
 from ideation.validation.models import Decision, Outcome, Round, RoundState
-from ideation.validation.round_views import managed_round
-from ideation.validation.views import bp
 
 bp.add_app_template_global(OUTCOME_LABELS, "DECISION_OUTCOME_LABELS")
 bp.add_app_template_global(DISPOSITION_LABELS, "DECISION_DISPOSITION_LABELS")

@@ -36,17 +36,17 @@ from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attach_message, attempt, ensure_button_posted
 from ideation.extensions import db, limiter
+from ideation.loaders import managed_round
 from ideation.prototypes.models import PrototypeImage
 from ideation.prototypes.services import get_image
 from ideation.prototypes.views import send_image
 from ideation.validation import invitations
 from ideation.validation.answer_form import answers_from_form, build_answer_form
 from ideation.validation.answering import AnsweringError, save_response, stored_form_data
+from ideation.validation.blueprint import bp
 from ideation.validation.invitations import InvitationError, Line
 from ideation.validation.models import Invitation, Round, RoundState
-from ideation.validation.round_views import managed_round
 from ideation.validation.services import effective_state
-from ideation.validation.views import bp
 
 # Endpoints that carry a personal token (or show a page built from one).
 TOKEN_ENDPOINTS = {"validation.token_answer", "validation.token_image", "validation.answer",

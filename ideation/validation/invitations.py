@@ -44,6 +44,7 @@ from ideation.core.db import utcnow
 from ideation.core.i18n import local_date
 from ideation.core.mail import path_for, queue_mail, site_url
 from ideation.core.pagination import Paginated
+from ideation.core.signals import round_opened
 from ideation.extensions import db
 from ideation.validation.models import Invitation, Response, Round, RoundState, StakeholderGroup
 from ideation.validation.services import effective_state, ensure_can_run, is_accepting_answers
@@ -418,6 +419,11 @@ def send_pending_invitations(round_: Round, actor: User | None = None) -> int:
                      details={"count": sent})
         db.session.flush()
     return sent
+
+
+@round_opened.connect
+def _on_round_opened(round_: Round, *, actor: User | None = None, **extra: object) -> None:
+    send_pending_invitations(round_, actor)
 
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:

@@ -14,6 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from flask_babel import force_locale, format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
+from ideation.challenges.phases import today
 from ideation.core.audit import record_event
 from ideation.core.cache import cached
 from ideation.core.pagination import Paginated
@@ -580,3 +582,43 @@ def default_pair(rounds: Sequence[Round]) -> tuple[Round, Round] | None:
     tried = [r for r in rounds if r.state is not RoundState.draft]
     pool = tried if len(tried) >= 2 else list(rounds)
     return (pool[1], pool[0]) if len(pool) >= 2 else None
+
+
+#: Closing with fewer than this share of the invited people answered is warned about.
+LOW_RESPONSE_RATE = 0.5
+
+
+@dataclass(frozen=True)
+class ClosingCheck:
+    """What the core team should know before it closes a round: whether it closes before its
+    last day, and how many of the invited people sent in the form."""
+
+    closes_on: date
+    days_early: int  # whole days before the last day (0: the last day or later)
+    invited: int  # invitations not withdrawn
+    answered: int  # of those, the ones with a sent-in form
+    min_responses: int  # fewer sent-in forms are too few to draw conclusions
+
+    @property
+    def early(self) -> bool:
+        return self.days_early > 0
+
+    @property
+    def too_few(self) -> bool:
+        return self.answered < self.min_responses
+
+    @property
+    def low_rate(self) -> bool:
+        return self.invited > 0 and self.answered < LOW_RESPONSE_RATE * self.invited
+
+    @property
+    def warns(self) -> bool:
+        return self.early or self.too_few or self.low_rate
+
+
+def closing_check(round_: Round, on: date | None = None) -> ClosingCheck:
+    """The facts the confirmation of "close the round" shows (``on``: default today)."""
+    rates = response_rates(round_).total
+    days = (round_.closes_on - (on or today())).days
+    return ClosingCheck(round_.closes_on, max(0, days), rates.invited, rates.answered,
+                        min_responses())

@@ -22,12 +22,12 @@ from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.routing import optional_database_id, page_arg
 from ideation.extensions import db
+from ideation.loaders import managed_prototype, managed_round
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation import results, services
+from ideation.validation.blueprint import bp
 from ideation.validation.forms import STATE_LABELS
 from ideation.validation.models import Question, Round, StakeholderGroup
-from ideation.validation.round_views import managed_prototype, managed_round
-from ideation.validation.views import bp
 
 MAX_PAGE = 10_000
 

@@ -14,16 +14,16 @@ from wtforms.fields.choices import SelectChoice
 
 from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, check, today
-from ideation.challenges.views import get_challenge
 from ideation.core.forms import EmptyForm
 from ideation.core.i18n import content_choice
 from ideation.core.permissions import acting_user
 from ideation.core.routing import id_arg
 from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
+from ideation.loaders import managed_prototype, managed_round
 from ideation.prototypes.models import Prototype, PrototypeImage
-from ideation.prototypes.services import get_prototype
-from ideation.validation import services
+from ideation.validation import results, services
 from ideation.validation.answer_form import build_answer_form
+from ideation.validation.blueprint import bp
 from ideation.validation.forms import (
     KIND_LABELS,
     STATE_LABELS,
@@ -33,7 +33,6 @@ from ideation.validation.forms import (
     RoundForm,
 )
 from ideation.validation.models import Question, Round, RoundState
-from ideation.validation.views import bp
 
 NEW_PREFIX, EDIT_PREFIX = "new", "edit"
 
@@ -49,24 +48,6 @@ def labels() -> dict[str, Any]:
 
 
 # --- loading and answering --------------------------------------------------------------------
-def managed_prototype(slug: str, prototype_id: int) -> tuple[Challenge, Prototype]:
-    """The challenge and its prototype for the core team: 403 for others, 404 when missing."""
-    challenge = get_challenge(slug, manage=True)
-    prototype = get_prototype(challenge, prototype_id)
-    if prototype is None:
-        abort(404)
-    return challenge, prototype
-
-
-def managed_round(slug: str, round_id: int) -> Round:
-    """A round of the challenge for the core team: 403 for others, 404 when missing."""
-    challenge = get_challenge(slug, manage=True)
-    round_ = services.get_round(challenge, round_id)
-    if round_ is None:
-        abort(404)
-    return round_
-
-
 def _managed_question(slug: str, round_id: int, question_id: int) -> Question:
     question = services.get_question(managed_round(slug, round_id), question_id)
     if question is None:
@@ -205,7 +186,7 @@ def confirm_close(slug: str, round_id: int) -> str | Response:
         return redirect(_round_url(round_))
     return render_template("validation/round_close.html", challenge=round_.challenge,
                            round=round_, prototype=round_.prototype,
-                           facts=services.closing_check(round_), button_form=EmptyForm())
+                           facts=results.closing_check(round_), button_form=EmptyForm())
 
 
 @bp.post("/c/<slug>/rounds/<int:round_id>/close")

@@ -17,7 +17,6 @@ Decisions where the brief left room:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -33,6 +32,7 @@ from ideation.core.audit import record_event
 from ideation.core.db import utcnow
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
+from ideation.core.signals import round_opened
 from ideation.extensions import db
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation.models import (
@@ -309,55 +309,8 @@ def open_round(actor: User, round_: Round) -> None:
     record_event(actor, "round.opened", round_, challenge=round_.challenge,
                  old=RoundState.draft, new=RoundState.open, public=True,
                  details=_round_facts(round_))
-    # Invitations made while the round was a draft go out now (imported here: the
-    # invitations module builds on this one).
-    from ideation.validation.invitations import send_pending_invitations
-
-    send_pending_invitations(round_, actor)
+    round_opened.send(round_, actor=actor)  # the invitations made while it was a draft go out
     db.session.flush()
-
-
-#: Closing with fewer than this share of the invited people answered is warned about.
-LOW_RESPONSE_RATE = 0.5
-
-
-@dataclass(frozen=True)
-class ClosingCheck:
-    """What the core team should know before it closes a round: whether it closes before its
-    last day, and how many of the invited people sent in the form."""
-
-    closes_on: date
-    days_early: int  # whole days before the last day (0: the last day or later)
-    invited: int  # invitations not withdrawn
-    answered: int  # of those, the ones with a sent-in form
-    min_responses: int  # fewer sent-in forms are too few to draw conclusions
-
-    @property
-    def early(self) -> bool:
-        return self.days_early > 0
-
-    @property
-    def too_few(self) -> bool:
-        return self.answered < self.min_responses
-
-    @property
-    def low_rate(self) -> bool:
-        return self.invited > 0 and self.answered < LOW_RESPONSE_RATE * self.invited
-
-    @property
-    def warns(self) -> bool:
-        return self.early or self.too_few or self.low_rate
-
-
-def closing_check(round_: Round, on: date | None = None) -> ClosingCheck:
-    """The facts the confirmation of "close the round" shows (``on``: default today)."""
-    # Imported here: the results module reads the rounds this module manages.
-    from ideation.validation.results import min_responses, response_rates
-
-    rates = response_rates(round_).total
-    days = (round_.closes_on - (on or today())).days
-    return ClosingCheck(round_.closes_on, max(0, days), rates.invited, rates.answered,
-                        min_responses())
 
 
 def close_round(actor: User, round_: Round) -> None:

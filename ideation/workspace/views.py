@@ -9,9 +9,9 @@ from sqlalchemy import select
 from ideation.accounts.models import MembershipRole
 from ideation.challenges import services as challenge_services
 from ideation.challenges.models import Challenge
-from ideation.challenges.views import get_challenge
 from ideation.core.permissions import acting_user, can_manage, is_admin
 from ideation.extensions import db
+from ideation.loaders import get_challenge
 from ideation.validation.forms import STATE_LABELS
 from ideation.validation.services import effective_state
 from ideation.workspace import services

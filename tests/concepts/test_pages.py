@@ -3,8 +3,6 @@ stay hidden until you score, the list, the public page with its lineage, criteri
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import current_app
 from sqlalchemy import func, select
@@ -18,6 +16,7 @@ from ideation.ideas.models import IdeaStatus
 from ideation.prototypes.models import Prototype, PrototypeKind, PrototypeVersion
 from tests import factories
 from tests.concepts.conftest import add_ideas, make_cluster, make_concept
+from tests.html import parse
 from tests.ideas.conftest import quick_user
 from tests.xss import PAYLOADS, injected
 
@@ -54,8 +53,10 @@ def test_the_form_lists_shortlisted_clusters_and_ticks_the_one_it_came_from(
     page = text(english.get(f"/c/scheiden/concepts/new?cluster={other.id}"))
 
     assert "<legend>Which shortlisted clusters does it grow from?</legend>" in page
-    assert re.search(rf'value="{other.id}" id="cluster_ids-{other.id}"\s+checked', page)
-    assert re.search(rf'value="{shortlisted.id}" id="cluster_ids-{shortlisted.id}"\s+>', page)
+    boxes = {box.attrs["value"]: box for box in parse(page).find_all("input", name="cluster_ids")}
+    assert set(boxes) == {str(other.id), str(shortlisted.id)}
+    assert "checked" in boxes[str(other.id)].attrs
+    assert "checked" not in boxes[str(shortlisted.id)].attrs
     assert "Nog open" not in page
 
 
@@ -157,7 +158,7 @@ def test_the_state_buttons_offer_only_the_allowed_moves(english, challenge, core
 
     page = text(english.get(f"/c/scheiden/concepts/{concept.id}/manage"))
 
-    buttons = re.findall(r'name="state" value="(\w+)"', page)
+    buttons = [button.attrs["value"] for button in parse(page).find_all("button", name="state")]
     assert buttons == ["prototyping", "draft", "parked"]
     assert "Next step: Prototyping" in page and "Back to: Draft" in page
 
@@ -213,8 +214,9 @@ def test_a_missing_score_gets_a_message_on_its_criterion_and_the_rest_is_kept(
     assert "Give “Haalbaarheid” a score from 1 to 5." in page
     assert "Give “Draagvlak bij partners” a score from 1 to 5." in page
     assert "Give “Kosten”" not in page
-    assert re.search(rf'name="c{criteria[0].id}" type="radio" value="4"', page)
-    assert re.search(rf'checked id="c{criteria[0].id}-3"', page)
+    (chosen,) = [radio for radio in parse(page).find_all("input", name=f"c{criteria[0].id}")
+                 if "checked" in radio.attrs]
+    assert chosen.attrs["type"] == "radio" and chosen.attrs["value"] == "4"
     assert "Mijn notitie" in page
     assert count(ConceptScore) == 0
 
@@ -389,9 +391,24 @@ def test_the_team_pages_render_in_dutch_and_english(client, challenge, core, con
 
 def test_the_list_and_criteria_render_in_dutch(client, challenge, core, concept):
     client.login(core)
-    for path in ("/c/scheiden/concepts", "/c/scheiden/concepts/criteria",
-                 "/c/scheiden/concepts/new"):
-        assert client.get(path).status_code == 200
+    listing, criteria, new = (parse(client.get(f"/c/scheiden/concepts{path}"))
+                              for path in ("", "/criteria", "/new"))
+
+    for page, heading in ((listing, "Plannen"), (criteria, "Criteria voor de scores"),
+                          (new, "Nieuw concept")):
+        assert page.find("html").attrs["lang"] == "nl"
+        assert [h1.text for h1 in page.find_all("h1")] == [heading]
+    assert concept.title in [link.text for link in listing.find("main").find_all("a")]
+    assert "Concepten en hun scores (1 tot 5, hoger is beter)" in listing.text
+    assert [h2.text for h2 in criteria.find_all("h2")] == [
+        "Impact voor de eindgebruiker", "Haalbaarheid", "Kosten", "Draagvlak bij partners",
+        "Criterium toevoegen"]
+    assert "1 = erg duur, 5 = bijna gratis" in criteria.text
+    labels = [label.text for label in new.find_all("label")]
+    assert {"Titel", "Groot dromen", "Realistische versie"} <= set(labels)
+    assert "Maak het concept" in [button.text for button in new.find_all("button")]
+    for page in (listing, criteria, new):
+        assert "Concepts" not in page.text and "New concept" not in page.text
 
 
 # --- criteria page ---------------------------------------------------------------------------

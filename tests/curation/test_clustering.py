@@ -131,11 +131,11 @@ def test_the_character_block_prunes_as_the_vectorizer_does(
     from ideation.curation import clustering
 
     texts = [t.lower() for t in FEATURE_TEXTS]
-    factory = clustering._char_vectorizer
+    factory = clustering._char_vectorizer  # noqa: SLF001
     monkeypatch.setattr(clustering, "_char_vectorizer",
                         lambda n: factory(n).set_params(**settings))
-    expected = clustering._char_vectorizer(len(texts)).fit_transform(texts)
-    ours = clustering._char_block(texts, len(texts))
+    expected = clustering._char_vectorizer(len(texts)).fit_transform(texts)  # noqa: SLF001
+    ours = clustering._char_block(texts, len(texts))  # noqa: SLF001
     assert expected.shape[1] < factory(len(texts)).fit_transform(texts).shape[1]
     if "max_features" in settings:
         assert expected.shape == (len(texts), settings["max_features"])

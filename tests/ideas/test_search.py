@@ -7,14 +7,19 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+from flask import has_request_context
 from sqlalchemy import func, select
 
 from ideation.extensions import db
 from ideation.ideas import services
 from ideation.ideas.models import Idea, IdeaStatus
+from ideation.jobs.models import Job, JobState
+from ideation.jobs.services import execute
 from ideation.search import services as search
 from ideation.search.index import IndexBusy
 from ideation.search.models import SearchJob
+from tests.html import visible_text
 from tests.ideas.conftest import make_idea
 
 
@@ -83,13 +88,74 @@ def test_filters_combine_with_the_query(client, challenge, author):
     assert "in de wijk" not in page
 
 
-def test_a_missing_or_damaged_index_is_rebuilt_from_the_database(app, client, challenge, author):
+def test_a_missing_index_answers_from_the_database_and_is_rebuilt_after_the_response(
+    app, client, challenge, author, monkeypatch
+):
     make_idea(author, challenge, title="Buurtvaders helpen elkaar")
+    make_idea(author, challenge, title="Een bankje in het park")
     found(client, challenge, "buurtvaders")
     search.get_index().close()
     shutil.rmtree(Path(app.instance_path) / "search")
+    rebuilds = []
+    real_rebuild = search.rebuild
 
-    assert "Buurtvaders helpen elkaar" in found(client, challenge, "buurtvader")
+    def rebuild(*args, **kwargs):
+        rebuilds.append(has_request_context())
+        return real_rebuild(*args, **kwargs)
+
+    monkeypatch.setattr(search, "rebuild", rebuild)
+
+    page = client.get(f"/c/{challenge.slug}/ideas", query_string={"q": "buurtvader"})
+    assert page.status_code == 200
+    shown = visible_text(page)
+    assert "Buurtvaders helpen elkaar" in shown  # the database's answer, while rebuilding
+    assert "bankje" not in shown
+    # One rebuild, as a job, after the response had gone: never while the request ran.
+    assert rebuilds == [False]
+    job = db.session.scalar(select(Job).where(Job.kind == "reindex"))
+    assert job is not None and job.state is JobState.done
+    assert search.get_index().doc_ids(challenge.id) == set(db.session.scalars(select(Idea.id)))
+
+
+def test_a_search_inside_a_request_never_rebuilds_a_damaged_index(app, challenge, author):
+    idea = make_idea(author, challenge, title="Kinderen een eigen stem geven")
+    search.apply_pending()
+    index = search.get_index()
+    (segment,) = (Path(index.root) / str(challenge.id)).glob("gen-*/*.seg")
+    segment.write_bytes(b"")
+    index.close()
+
+    with app.test_request_context():
+        page = search.search_ideas(challenge, "kinderen")
+        hints = search.similar_ideas(challenge, "kinderen stem")
+        assert [result.idea.id for result in page.results] == [idea.id]
+        assert page.total == 1
+        assert [result.idea.id for result in hints] == [idea.id]
+        assert not index.is_healthy(challenge.id)  # still damaged: nothing rebuilt here
+        (job,) = db.session.scalars(select(Job).where(Job.kind == "reindex")).all()
+        assert job.state is JobState.queued  # one job, for after the response
+
+    execute(job.id)  # what the response's close does
+    assert index.is_healthy(challenge.id)
+
+
+def test_a_value_error_in_the_search_is_a_bug_not_a_damaged_index(
+    app, client, challenge, author, monkeypatch
+):
+    make_idea(author, challenge, title="Buurtvaders helpen elkaar")
+    search.apply_pending()
+    index = search.get_index()
+    generation = (Path(index.root) / str(challenge.id) / "CURRENT").read_text()
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug in the highlighter")
+
+    monkeypatch.setattr("ideation.search.index.hits", broken)
+    with pytest.raises(ValueError, match="a bug in the highlighter"):
+        client.get(f"/c/{challenge.slug}/ideas", query_string={"q": "buurtvaders"})
+    assert db.session.scalar(select(func.count(Job.id))) == 0  # no rebuild scheduled
+    assert (Path(index.root) / str(challenge.id) / "CURRENT").read_text() == generation
+    assert index.is_healthy(challenge.id)
 
 
 def test_a_busy_index_keeps_the_change_queued_until_it_can_be_written(

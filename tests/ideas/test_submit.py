@@ -15,6 +15,7 @@ from ideation.ideas import services
 from ideation.ideas.models import Idea, IdeaImage, IdeaStatus
 from ideation.media.pipeline import ImageRejected
 from tests import factories
+from tests.html import parse
 from tests.ideas.conftest import exif_with_gps, jpeg_bytes, make_idea, quick_user
 
 FORM = {"title": "Eén loket voor alle hulp", "description": "Alles op één plek, ook online.",
@@ -218,7 +219,8 @@ def test_building_on_an_idea_links_both_pages(english, challenge, author, other)
     english.login(other)
     form = english.get(f"/c/{challenge.slug}/ideas/new?built_on={first.id}").get_data(
         as_text=True)
-    assert f'name="built_on_id" type="hidden" value="{first.id}"' in form
+    built_on = parse(form).find("input", name="built_on_id")
+    assert built_on.attrs["type"] == "hidden" and built_on.attrs["value"] == str(first.id)
     response = post_idea(english, challenge.slug, title="Eén loket met een chat",
                          built_on_id=str(first.id))
     second = db.session.scalar(select(Idea).where(Idea.id != first.id))

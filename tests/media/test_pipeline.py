@@ -435,9 +435,9 @@ def test_heif_support_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
 
-    pipeline._allowed_formats.cache_clear()
+    pipeline._allowed_formats.cache_clear()  # noqa: SLF001
     monkeypatch.setattr(builtins, "__import__", no_heif)
     try:
-        assert pipeline._allowed_formats() == ("JPEG", "PNG", "WEBP")
+        assert pipeline._allowed_formats() == ("JPEG", "PNG", "WEBP")  # noqa: SLF001
     finally:
-        pipeline._allowed_formats.cache_clear()
+        pipeline._allowed_formats.cache_clear()  # noqa: SLF001

@@ -90,7 +90,7 @@ def test_write_is_atomic_replace_of_existing_file(tmp_path: Path) -> None:
     target = tmp_path / "photo.jpg"
     target.write_bytes(b"old")
 
-    storage._write_atomic(target, b"new")
+    storage._write_atomic(target, b"new")  # noqa: SLF001
 
     assert target.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["photo.jpg"]

@@ -522,6 +522,25 @@ def test_corrupt_index_raises_index_missing_until_rebuilt(index: IdeaIndex, dama
     assert index.search(1, NL, "bankjes").total == 22
 
 
+def test_a_value_error_of_the_search_itself_is_not_taken_for_damage(
+    index: IdeaIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index.upsert(1, NL, [idea(1, "Bankjes in het park")])
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("a bug in the highlighter")
+
+    monkeypatch.setattr("ideation.search.index.hits", broken)
+    with pytest.raises(ValueError, match="a bug in the highlighter"):
+        index.search(1, NL, "bankjes")
+    monkeypatch.setattr("ideation.search.index.find", broken)
+    with pytest.raises(ValueError, match="a bug in the highlighter"):
+        index.search(1, NL, "bankjes")
+    monkeypatch.undo()
+    assert index.is_healthy(1)
+    assert ids(index.search(1, NL, "bankjes")) == [1]
+
+
 def test_garbled_pointer_file_raises_index_missing(index: IdeaIndex) -> None:
     index.upsert(1, NL, [idea(1, "Bankjes")])
     (index.root / "1" / "CURRENT").write_text("{not json")

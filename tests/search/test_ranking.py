@@ -12,14 +12,10 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from ideation.search.analyzers import analyzer_for
-from ideation.search.index import (
-    SNIPPET_CHARS,
-    IdeaIndex,
-    _highlight_snippet,
-    _highlight_title,
-    _parse,
-    _rank_terms,
-)
+from ideation.search.highlighting import SNIPPET_CHARS, highlight_snippet, highlight_title
+from ideation.search.index import IdeaIndex
+from ideation.search.parsing import parse
+from ideation.search.ranking import _rank_terms
 from tests.search.test_index import EN, NL, idea
 
 WORDS = [
@@ -66,7 +62,7 @@ def test_plain_word_queries_rank_score_and_count_as_whooshs_collector(
     flt = None if theme_id is None else Term("theme_id", str(theme_id))
     with ix.searcher() as searcher:  # Whoosh's own BM25F, tree of matchers and collector
         assert len(searcher.leaf_searchers()) > 1
-        q = _parse(searcher, NL, query)
+        q = parse(searcher, NL, query)
         assert _rank_terms(searcher, q, flt, 10) is not None  # the fast path applies
         expected = searcher.search(q, limit=None, filter=flt)
         want = [(int(hit["id"]), hit.score) for hit in expected]
@@ -81,7 +77,7 @@ def test_other_query_shapes_fall_back_to_whoosh(segmented: tuple[IdeaIndex, Any]
     index, ix = segmented
     with ix.searcher() as searcher:
         for query in ("fiets NOT park", "fiets AND park", '"groen plan"', "fiets^2 park"):
-            q = _parse(searcher, NL, query)
+            q = parse(searcher, NL, query)
             assert _rank_terms(searcher, q, None, 10) is None, query
             want = [int(hit["id"]) for hit in searcher.search(q, limit=100)]
             assert [h.id for h in index.search(1, NL, query, per_page=100).hits] == want
@@ -104,6 +100,6 @@ def test_highlights_equal_whooshs_highlighter(language: str) -> None:
                 )
 
             context = whoosh_highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-            assert _highlight_snippet(text, words, analyzer) == whoosh(context, 2), text
+            assert highlight_snippet(text, words, analyzer) == whoosh(context, 2), text
             whole = whoosh_highlight.WholeFragmenter()
-            assert _highlight_title(text, words, analyzer) == whoosh(whole, 1), text
+            assert highlight_title(text, words, analyzer) == whoosh(whole, 1), text

@@ -14,8 +14,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema, UnknownFieldError
 
 from ideation.search import segments
-from ideation.search.index import _CODEC, IdeaIndex, _document, build_schema
+from ideation.search.index import IdeaIndex, build_schema
+from ideation.search.schema import CODEC, document
 from ideation.search.segments import SegmentsWriter, commit_segments
+from ideation.search.whoosh_internals import segments_of
 from tests.search.test_index import EN, NL, idea
 from tests.search.test_writing import TEXTS
 
@@ -104,16 +106,16 @@ def _read(ix: Any, *, blocks: bool = True) -> dict[str, Any]:
 @pytest.mark.parametrize("language", [NL, EN])
 @pytest.mark.parametrize(
     "codec",
-    [_CODEC, W3Codec(blocklimit=4, compression=3)],
+    [CODEC, W3Codec(blocklimit=4, compression=3)],
     ids=["ideation's codec", "blocks of 4, compressed"],
 )
 def test_our_segment_reads_back_as_whooshs_own(
     tmp_path: Path, language: str, codec: W3Codec
 ) -> None:
-    docs = [_document(d) for d in _ideas()]
+    docs = [document(d) for d in _ideas()]
     whooshs = _read(_whoosh(tmp_path / "whoosh", build_schema(language), codec, docs))
     ours_ix = _ours(tmp_path / "ours", build_schema(language), codec, docs)
-    assert len(ours_ix._segments()) == 1  # noqa: SLF001
+    assert len(segments_of(ours_ix)) == 1
     ours = _read(ours_ix)
     assert ours["count"] == whooshs["count"] == len(docs)
     assert ours["terms"].keys() == whooshs["terms"].keys()
@@ -122,7 +124,7 @@ def test_our_segment_reads_back_as_whooshs_own(
     assert ours == whooshs
     # Words that are in several blocks were part of it.
     assert any(len({p[3] for p in t[-1]}) > 1 for t in ours["terms"].values()) == (
-        codec is not _CODEC
+        codec is not CODEC
     )
 
 
@@ -151,12 +153,12 @@ def test_fields_of_other_kinds_read_back_as_whooshs_own(tmp_path: Path) -> None:
 def test_past_its_memory_limit_the_writer_starts_another_segment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    docs = [_document(d) for d in _ideas()]
+    docs = [document(d) for d in _ideas()]
     # 1 MB holds about 1,000 postings: 399 ideas make several segments.
     monkeypatch.setattr(segments, "POSTING_BYTES", 1024)
-    ours = _ours(tmp_path / "ours", build_schema(NL), _CODEC, docs, limitmb=1)
-    assert len(ours._segments()) > 2  # noqa: SLF001
-    whooshs = _whoosh(tmp_path / "whoosh", build_schema(NL), _CODEC, docs)
+    ours = _ours(tmp_path / "ours", build_schema(NL), CODEC, docs, limitmb=1)
+    assert len(segments_of(ours)) > 2
+    whooshs = _whoosh(tmp_path / "whoosh", build_schema(NL), CODEC, docs)
     # Block statistics differ (each segment has its own blocks); the postings do not.
     assert _read(ours, blocks=False) == _read(whooshs, blocks=False)
 
@@ -193,7 +195,7 @@ def _assert_same_ranking(one: IdeaIndex, other: IdeaIndex) -> None:
 
 def test_an_unknown_field_or_an_unsupported_schema_is_refused(tmp_path: Path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), build_schema(NL))
-    writer = SegmentsWriter(ix, _CODEC, 8)
+    writer = SegmentsWriter(ix, CODEC, 8)
     with pytest.raises(UnknownFieldError):
         writer.add({"id": "1", "no_such_field": "x"})
     writer.cancel()
@@ -201,12 +203,12 @@ def test_an_unknown_field_or_an_unsupported_schema_is_refused(tmp_path: Path) ->
     schema = Schema(body=TEXT(analyzer=StemmingAnalyzer(), spelling=True))
     spelled = whoosh_index.create_in(str(tmp_path / "spelled"), schema)
     with pytest.raises(ValueError, match="spelling"):
-        SegmentsWriter(spelled, _CODEC, 8)
+        SegmentsWriter(spelled, CODEC, 8)
 
 
 def test_nothing_added_gives_no_segment(tmp_path: Path) -> None:
     ix = whoosh_index.create_in(str(tmp_path), build_schema(NL))
-    writer = SegmentsWriter(ix, _CODEC, 8)
+    writer = SegmentsWriter(ix, CODEC, 8)
     assert writer.finish() == []
-    commit_segments(ix, _CODEC, [])
+    commit_segments(ix, CODEC, [])
     assert whoosh_index.open_dir(str(tmp_path)).doc_count() == 0

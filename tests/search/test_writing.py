@@ -15,6 +15,7 @@ from whoosh.formats import Positions
 
 from ideation.search.analyzers import _WORDS, analyzer_for
 from ideation.search.index import IdeaCodec, IdeaIndex, IdeaPositions, build_schema
+from ideation.search.whoosh_internals import segments_of
 from tests.search.test_index import EN, NL, idea, ids
 
 TEXTS = [
@@ -91,7 +92,7 @@ def test_field_lengths_from_the_cached_reader_equal_whooshs(tmp_path: Path) -> N
     index.rebuild(1, NL, docs)
     generation = (tmp_path / "search" / "1" / "CURRENT").read_text().split('"')[3]
     ix = whoosh_index.open_dir(str(tmp_path / "search" / "1" / generation))
-    (segment,) = ix._segments()  # noqa: SLF001
+    (segment,) = segments_of(ix)
     assert isinstance(segment.codec(), IdeaCodec)
     ours = IdeaCodec().per_document_reader(ix.storage, segment)
     whooshs = W3PerDocReader(ix.storage, segment)
@@ -180,7 +181,7 @@ def test_a_rebuild_with_workers_indexes_every_document_once_and_ranks_as_one_pro
 
     generation = (tmp_path / "two" / "1" / "CURRENT").read_text().split('"')[3]
     ix = whoosh_index.open_dir(str(tmp_path / "two" / "1" / generation))
-    assert len(ix._segments()) == 2  # noqa: SLF001 - one segment per worker
+    assert len(segments_of(ix)) == 2  # one segment per worker
     for query in ("speeltuin", "groen water", "fiets NOT school", '"school fiets"'):
         one = single.search(1, NL, query, per_page=100)
         two = parallel.search(1, NL, query, per_page=100)
@@ -209,7 +210,7 @@ def test_a_failing_worker_fails_the_rebuild_and_keeps_the_live_index(
 ) -> None:
     index = IdeaIndex(tmp_path / "search")
     index.rebuild(1, NL, [idea(1, "Bankjes")])
-    monkeypatch.setattr("ideation.search.index.SegmentsWriter", _FailingWriter)  # forked along
+    monkeypatch.setattr("ideation.search.rebuilding.SegmentsWriter", _FailingWriter)  # forked along
     with pytest.raises(RuntimeError, match="disk full"):
         index.rebuild(1, NL, _docs(600), processes=2)
     assert index.doc_ids(1) == {1}

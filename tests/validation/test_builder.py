@@ -12,6 +12,7 @@ from ideation.extensions import db
 from ideation.validation import services
 from ideation.validation.models import Answer, Question, QuestionKind, Response, RoundState
 from tests import factories
+from tests.html import parse
 from tests.ideas.conftest import quick_user
 from tests.validation.conftest import (
     OBJECTION_NL,
@@ -149,10 +150,10 @@ def test_a_wrong_change_shows_the_edit_form_again_with_what_was_typed(english, c
 def test_the_builder_shows_the_edit_form_of_the_chosen_question(english, core, open_round):
     question = question_of(open_round, K.scale)
     english.login(core)
-    page = english.get(builder_url(open_round, f"?edit={question.id}")).get_data(as_text=True)
-    assert "Change question 1" in page
-    assert 'id="edit-low_label" maxlength="80" name="edit-low_label" type="text" ' \
-           'value="Helemaal niet"' in page
+    page = parse(english.get(builder_url(open_round, f"?edit={question.id}")))
+    assert "Change question 1" in page.text
+    low = page.find("input", name="edit-low_label")
+    assert low.attrs["value"] == "Helemaal niet" and low.attrs["maxlength"] == "80"
 
 
 def test_the_objection_question_can_be_edited_like_any_question(core, draft_round):
@@ -310,34 +311,39 @@ def preview_url(round_) -> str:
 def test_the_preview_shows_the_version_and_the_form_as_stakeholders_see_it(english, core,
                                                                            open_round):
     english.login(core)
-    page = english.get(preview_url(open_round)).get_data(as_text=True)
-    assert "Preview — answers are not saved" in page
-    assert "Een eerste schets van het loket." in page
+    html = english.get(preview_url(open_round)).get_data(as_text=True)
+    page = parse(html)
+    assert "Preview — answers are not saved" in page.text
+    assert "Een eerste schets van het loket." in page.text
     scale, multiple = question_of(open_round, K.scale), question_of(open_round, K.multiple_choice)
-    assert f'<fieldset id="q{scale.id}"' in page
-    assert ('<span class="question-number">1.</span> <span lang="nl">Hoe duidelijk is het '
-            'loket?</span>') in page
-    assert page.count('type="checkbox"') == 4
+    fieldset = page.find("fieldset", id=f"q{scale.id}")
+    assert fieldset.find("span", class_="question-number").text == "1."
+    assert fieldset.find("span", lang="nl").text == "Hoe duidelijk is het loket?"
+    assert len(page.find_all("input", type="checkbox")) == 4
     short = question_of(open_round, K.short_text)
-    assert f'aria-describedby="q{short.id}-help"' in page
-    assert f'<p class="help" id="q{short.id}-help" lang="nl">Eén of twee woorden.</p>' in page
-    assert "(optional)" in page
-    assert " required" not in page  # the server checks; saving half a form must stay possible
-    assert multiple.text in page
+    assert page.find_all(aria_describedby=f"q{short.id}-help")
+    help_text = page.find("p", id=f"q{short.id}-help")
+    assert help_text.text == "Eén of twee woorden." and help_text.attrs["lang"] == "nl"
+    assert "(optional)" in page.text
+    # The server checks; saving half a form must stay possible.
+    assert not page.find_all(required=True)
+    assert multiple.text in page.text
 
 
 def test_a_sent_preview_shows_the_errors_and_stores_nothing(english, core, open_round):
     english.login(core)
     scale = question_of(open_round, K.scale)
     response = english.post_form(preview_url(open_round), {f"q{scale.id}": "4"})
-    page = response.get_data(as_text=True)
+    page = parse(response)
     assert response.status_code == 422
-    assert "Please check the form" in page
+    assert "Please check the form" in page.text
     yes_no = question_of(open_round, K.yes_no)
-    assert (f'<a href="#q{yes_no.id}-0">Answer the question “Zou je het loket gebruiken?”.</a>'
-            in page)
-    assert f'<p class="error" id="q{yes_no.id}-error">' in page
-    assert f'<input checked id="q{scale.id}-3" name="q{scale.id}" type="radio" value="4">' in page
+    assert (page.find("a", href=f"#q{yes_no.id}-0").text
+            == "Answer the question “Zou je het loket gebruiken?”.")
+    assert "error" in page.find("p", id=f"q{yes_no.id}-error").attrs["class"].split()
+    chosen = page.find("input", id=f"q{scale.id}-3")
+    assert chosen.attrs["value"] == "4" and chosen.attrs["type"] == "radio"
+    assert "checked" in chosen.attrs
     assert db.session.scalar(select(func.count(Response.id))) == 0
 
 

@@ -18,6 +18,7 @@ from ideation.extensions import db
 from ideation.validation import services
 from ideation.validation.models import Question, QuestionKind, Round, RoundState
 from tests import factories
+from tests.html import parse
 from tests.ideas.conftest import quick_user
 from tests.validation.conftest import (
     GROUPS,
@@ -307,10 +308,11 @@ def _invite_and_answer(round_, invited: int, answered: int) -> None:
 
 def test_the_round_page_asks_to_confirm_before_closing(english, core, open_round):
     english.login(core)
-    page = english.get(round_url(open_round)).get_data(as_text=True)
+    page = parse(english.get(round_url(open_round)))
 
-    assert f'<a class="button" href="{round_url(open_round, "/close")}">Close the round</a>' in page
-    assert f'action="{round_url(open_round, "/close")}"' not in page  # no button that closes
+    (link,) = page.find_all("a", href=round_url(open_round, "/close"))
+    assert link.text == "Close the round" and "button" in link.attrs["class"].split()
+    assert not page.find_all("form", action=round_url(open_round, "/close"))  # no button closes
 
 
 def test_closing_early_with_few_answers_is_warned_about_and_closes_only_when_confirmed(
@@ -319,16 +321,16 @@ def test_closing_early_with_few_answers_is_warned_about_and_closes_only_when_con
     english.login(core)
     days = (open_round.closes_on - today()).days
 
-    page = english.get(round_url(open_round, "/close")).get_data(as_text=True)
+    page = parse(english.get(round_url(open_round, "/close")))
 
-    assert "<h1>Close the round?</h1>" in page
-    assert f"You close the round {days} days early." in page
-    assert "1 of 3 invited people sent in the form." in page
-    assert "Too few answers to draw conclusions." in page
-    assert '<button type="submit" class="button">Yes, close the round now</button>' in page
-    assert f'<a class="button secondary" href="{round_url(open_round)}">No, keep it open</a>' in (
-        page)
-    assert 'name="csrf_token"' in page
+    assert page.find("h1").text == "Close the round?"
+    assert f"You close the round {days} days early." in page.text
+    assert "1 of 3 invited people sent in the form." in page.text
+    assert "Too few answers to draw conclusions." in page.text
+    form = page.find("form", action=round_url(open_round, "/close"))
+    assert form.find("button", type="submit").text == "Yes, close the round now"
+    assert form.find("input", name="csrf_token").attrs["value"]
+    assert page.find("a", href=round_url(open_round), class_="button").text == "No, keep it open"
     db.session.refresh(open_round)
     assert open_round.state is RoundState.open  # looking at the question closes nothing
 
