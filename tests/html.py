@@ -118,3 +118,8 @@ def parse(page: Any) -> Element:
 def visible_text(page: Any) -> str:
     """The text a person reads on the page (or in an HTML fragment)."""
     return parse(page).text
+
+
+def page_language(page: Any) -> str:
+    """The ``lang`` of the page's <html> element."""
+    return parse(page).find("html").attrs["lang"]
