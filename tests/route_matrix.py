@@ -141,6 +141,12 @@ GET: dict[str, Row] = {
     "validation.token_image": EVERYONE,
     "validation.my_rounds": SIGNED_IN,
     "validation.answer": {"invited": INVITED},
+    # the Agenda voor Actie, in the demo challenge that ended ("kinderen-eerst")
+    "reports.agenda": {"published": EVERYONE, "none": NOBODY},  # no agenda: nothing to see
+    "reports.agenda_pdf": EVERYONE,
+    "reports.edit": TEAM,
+    "reports.new_action": TEAM,
+    "reports.action": TEAM,
     # the machine
     "core.accessibility": EVERYONE,
     "core.healthz": EVERYONE,
@@ -245,6 +251,14 @@ POST: dict[str, Row] = {
     "validation.decision": {"open": POST_TEAM, "closed": POST_TEAM, "decision_due": POST_TEAM},
     "validation.token_answer": {"valid": POST_ANYONE, "wrong": POST_NOBODY},
     "validation.answer": {"invited": POST_INVITED},
+    "reports.edit": POST_TEAM,
+    "reports.publish": POST_TEAM,
+    "reports.unpublish": POST_TEAM,
+    "reports.new_action": POST_TEAM,
+    "reports.action": POST_TEAM,
+    "reports.change_status": POST_TEAM,
+    "reports.post_update": POST_TEAM,
+    "reports.follow": POST_SIGNED_IN,
 }
 
 TABLES = {"GET": GET, "POST": POST}

@@ -268,7 +268,8 @@ class FunnelStage:
 
 
 # The funnel's stages in the order of the method; features register a counter for their key.
-FUNNEL_ORDER = ("ideas", "clusters", "concepts", "prototypes", "validated")
+FUNNEL_ORDER = ("ideas", "clusters", "concepts", "prototypes", "validated", "actions_started",
+                "actions_done")
 FUNNEL_STAGES: dict[str, tuple[LazyString, Callable[[Challenge], int]]] = {}
 
 

@@ -26,3 +26,6 @@ idea_moderated = _signals.signal("idea-moderated")
 report_made = _signals.signal("report-made")
 # sender: the Decision. Sent when the core team decides on a closed round of a prototype.
 round_decided = _signals.signal("round-decided")
+# sender: the AgendaAction. Sent when the core team changes the status of an action of a
+# published agenda (``old``, ``new``); the people behind it and the followers are told.
+action_status_changed = _signals.signal("action-status-changed")
