@@ -46,6 +46,8 @@ PUBLIC_ENDPOINTS = {
     "prototypes.image",  # images of a version, only when the prototype is visible
     "validation.token_answer",  # a stakeholder's personal link; the token is the key
     "validation.token_image",  # images of the tested version, behind the same token
+    "reports.agenda",  # the Agenda voor Actie once published; the core team's preview before
+    "reports.agenda_pdf",  # its stored PDF, once published
 }
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -56,9 +58,27 @@ def request_pdf(actor: User | None, challenge: Challenge, agenda: Agenda) -> Job
     return job
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use (it loads Pango, which only the PDF needs).
+
+    Importing it turns on Pillow's ``LOAD_TRUNCATED_IMAGES`` for the whole process; the photo
+    pipeline refuses to run with it on (``media/pipeline.py``), so it is turned off again at
+    once. The agenda has no images for WeasyPrint to load, truncated or not.
+    """
+    with _IMPORT_LOCK:
+        import weasyprint
+        from PIL import ImageFile
+
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
 def render_pdf(agenda: Agenda) -> bytes:
     """The PDF of ``agenda`` in its challenge's language."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    HTML = _weasyprint().HTML  # noqa: N806 - WeasyPrint's class
 
     from ideation.reports.views import agenda_body
 
