@@ -306,6 +306,7 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                            "none": url("reports.agenda", **c)},
         **{endpoint: {"": url(endpoint, slug=ended.slug)}
            for endpoint in ("reports.agenda_pdf", "reports.edit", "reports.new_action",
+                            "reports.exports_page", "reports.open_data",
                             "reports.publish", "reports.unpublish", "reports.follow")},
         **{endpoint: {"": url(endpoint, slug=ended.slug, action_id=agenda_action.id)}
            for endpoint in ("reports.action", "reports.change_status", "reports.post_update")},
@@ -317,6 +318,7 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                 "question_id": question.id, "invitation_id": invitation.id,
                 "membership_id": membership.id, "theme_id": theme.id,
                 "notification_id": notification.id, "report_id": report.id, "number": 1,
+                "dataset": "ideas", "fmt": "csv",
                 "filename": "css/app.css",
                 # Links from e-mails (confirm, reset, invitation, unsubscribe): a token that
                 # is no longer (or never was) valid.

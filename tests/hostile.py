@@ -33,7 +33,7 @@ from tests.xss import MARK, PAYLOADS, payload_text
 USER_TEXT: dict[str, tuple[str, ...]] = {
     "users": ("name", "pseudonym"),
     "privacy_statements": ("body_nl", "body_en"),
-    "challenges": ("title", "question", "description", "image_alt"),
+    "challenges": ("title", "question", "description", "image_alt", "licence"),
     "themes": ("name", "description"),
     "ideas": ("title", "description", "hidden_reason", "imported_author"),
     "idea_images": ("alt_text",),

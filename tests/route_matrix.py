@@ -147,6 +147,13 @@ GET: dict[str, Row] = {
     "reports.edit": TEAM,
     "reports.new_action": TEAM,
     "reports.action": TEAM,
+    "reports.exports_page": TEAM,
+    "reports.export": TEAM,
+    "reports.open_data": EVERYONE,
+    # the read-only JSON API of published challenges
+    **{f"api.{name}": EVERYONE for name in ("challenges", "challenge", "ideas", "clusters",
+                                            "concepts", "prototypes", "decisions", "actions",
+                                            "openapi")},
     # the machine
     "core.accessibility": EVERYONE,
     "core.healthz": EVERYONE,
