@@ -192,3 +192,23 @@ def test_progress_updates_wait_until_the_agenda_is_public(client, ending):
     action = services.add_action(core, agenda, {"title": "Actie", "owner": "Gemeente"})
     with pytest.raises(services.AgendaError):
         services.post_update(core, action, "Het gaat goed.")
+
+
+def test_the_api_is_rate_limited_by_its_setting_and_says_so_in_json(client, app):
+    factories.make_challenge("open")
+    app.config["IDEATION_API_RATE_LIMIT"] = "3 per minute"
+    answers = [client.get("/api/v1/challenges/open/ideas") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "error" in answers[-1].get_json()
+
+
+def test_the_licence_is_set_per_challenge_and_travels_with_the_open_data(client, ending):
+    challenge, core = ending
+    client.login(core)
+    response = client.post_form("/c/einde/manage/details", {
+        "title": challenge.title, "question": challenge.question, "language": "nl",
+        "is_published": "y", "licence": "CC0 1.0"})
+    assert response.status_code == 302
+    client.logout()
+    assert client.get("/c/einde/open-data.json").get_json()["licence"] == "CC0 1.0"
+    assert client.get("/api/v1/challenges/einde").get_json()["licence"] == "CC0 1.0"
