@@ -15,7 +15,9 @@ from ideation.challenges.models import PhaseKind
 from ideation.challenges.services import progress_funnel
 from ideation.concepts.models import Concept, ConceptState
 from ideation.core.models import AuditEvent
+from ideation.curation.models import Cluster
 from ideation.extensions import db
+from ideation.ideas.models import Idea
 from ideation.notifications.models import Notification
 from ideation.reports import services
 from ideation.reports.demo_content import ACTIONS, CONCLUSIONS, SLUG
@@ -164,9 +166,16 @@ def test_stopping_an_action_needs_a_reason_and_keeps_what_was_typed(client, endi
 def test_a_status_change_tells_followers_and_the_authors_behind_the_action(client, ending):
     challenge, core = ending
     author = quick_user("citizen")
+    bystander = quick_user("citizen")
     follower = quick_user("citizen")
+    cluster = Cluster(challenge_id=challenge.id, name="Groep", is_published=True)
+    db.session.add(cluster)
+    db.session.flush()
+    db.session.add(Idea(challenge_id=challenge.id, author_id=author.id, title="Mijn idee",
+                        description="Tekst", cluster_id=cluster.id))
     cluster_concept = Concept(challenge_id=challenge.id, title="Plan", dream_big="Groot",
-                              state=ConceptState.realistic, is_published=True)
+                              state=ConceptState.realistic, is_published=True,
+                              clusters=[cluster])
     db.session.add(cluster_concept)
     db.session.commit()
     agenda = services.start_agenda(core, challenge)
@@ -179,7 +188,8 @@ def test_a_status_change_tells_followers_and_the_authors_behind_the_action(clien
     db.session.commit()
     told = {n.user_id for n in db.session.scalars(select(Notification).where(
         Notification.kind == "action_status"))}
-    assert follower.id in told and author.id not in told  # the author has no idea in it
+    assert follower.id in told and author.id in told  # following, and an idea behind it
+    assert bystander.id not in told
     counts = {stage.key: stage.count for stage in progress_funnel(challenge)}
     assert counts["actions_started"] == 1 and counts["actions_done"] == 0
     history = [change.new_status for change in action.history]
