@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # share a Redis queue or a port between their tests.
 PYTEST_PARALLEL ?= -n auto --dist loadfile
 
-.PHONY: run test stress install install-dev translations translations-update chromium wrk lint bench clean
+.PHONY: run test stress install install-dev translations translations-update chromium pango wrk lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F $(CATALOGUES)/babel.cfg -k _l --sort-output --ignore-dirs '.* __pycache__' -o $(CATALOGUES)/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -N -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete
 
-run: install
+run: install pango
 	$(BIN)/flask --app ideation db upgrade
 	$(BIN)/flask --app ideation demo --if-empty
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - 'ideation:create_app()'
@@ -55,15 +55,31 @@ define apt_tool
 	fi
 endef
 
+# The same for a shared library: $(call apt_lib,<library file>,<packages>,<what it is for>)
+define apt_lib
+	@if ! /sbin/ldconfig -p 2>/dev/null | grep -q '$(1)'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's $(2) for $(3)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	  else \
+	    echo "NOTE: $(2) is missing; run 'sudo apt-get install $(2)' for $(3)"; \
+	  fi; \
+	fi
+endef
+
 chromium:
 	$(call apt_tool,/usr/bin/chromium,chromium,the browser tests)
 
-test: install-dev chromium
+# WeasyPrint (the agenda's PDF) draws text with Pango; Debian's libpango is all it needs.
+pango:
+	$(call apt_lib,libpango-1.0.so.0,libpango-1.0-0 libpangoft2-1.0-0,the PDF of the agenda)
+
+test: install-dev chromium pango
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The long tests (tests/stress): SIGKILL under load on SQLite and PostgreSQL, the stored-XSS
 # check in Chromium, and fuzzing with many more examples. `.ci/run` runs them after the suite.
-stress: install-dev chromium
+stress: install-dev chromium pango
 	$(BIN)/python -m pytest -m stress --timeout 1800 tests/stress $(PYTEST_ARGS)
 
 # ruff's rules only: the code is wrapped by hand at 100 columns, not by ruff format.
@@ -73,7 +89,7 @@ lint: install-dev
 wrk:
 	$(call apt_tool,wrk,wrk,the web benchmark)
 
-bench: install-dev wrk
+bench: install-dev wrk pango
 	$(BIN)/python -m bench
 
 clean:

@@ -21,7 +21,7 @@ from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
 DETAILS = Path(__file__).with_name("details.json")
-BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board")
+BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board", "agenda")
 
 PAGE = ("rps", "p50_ms", "p99_ms", "errors", "rps_ratio_to_healthz")
 WEB_PAGES = ("challenge_page", "gallery_page", "idea_page", "search_page",
@@ -45,6 +45,7 @@ RESULT_KEYS: dict[str, Any] = {
                     for name in ("googlenews_TS", "tweet")},
         "seconds_20k": None, "seconds_20k_k20": None, "end_to_end_20k": None},
     "board": {"board_2000": ("p50_ms", "p99_ms")},
+    "agenda": ("page_p50_ms", "page_p99_ms", "uncached_p50_ms", "pdf_seconds"),
     "submissions": ("per_s", "errors", "lost", "ratio_to_raw_insert"),
     "images": ("ms", "peak_mb", "naive_ms"),
 }

@@ -130,6 +130,12 @@ def _register_blueprints(app: Flask) -> None:
     from ideation.privacy.views import bp as privacy_bp
 
     app.register_blueprint(privacy_bp)
+    from ideation.reports import export_views  # noqa: F401 - the exports, on the same blueprint
+    from ideation.reports.api import bp as api_bp
+    from ideation.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
     from ideation.challenges import timeline  # the funnel's later stages, after clusters
 
     timeline.init_app(app)

@@ -99,6 +99,9 @@ SETTINGS: tuple[Setting, ...] = (
             "and minority report are read without a warning that they are too few"),
     Setting("TOKEN_RATE_LIMIT", "IDEATION_TOKEN_RATE_LIMIT", str,
             "requests to personal stakeholder links allowed per address"),
+    Setting("API_RATE_LIMIT", "IDEATION_API_RATE_LIMIT", str,
+            "requests to the read-only JSON API (/api/v1/) and the open-data download allowed "
+            "per client address"),
     Setting("ACCESSIBILITY_CONTACT", "IDEATION_ACCESSIBILITY_CONTACT", str,
             "e-mail address for accessibility questions, shown in the accessibility statement"),
     Setting("ACCOUNT_MAIL_RATE_LIMIT", "IDEATION_ACCOUNT_MAIL_RATE_LIMIT", str,
@@ -167,6 +170,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_MINORITY_SHARE": 0.10,
         "IDEATION_MIN_RESPONSES_FOR_CONCLUSIONS": 5,
         "IDEATION_TOKEN_RATE_LIMIT": "30 per minute;300 per hour",
+        "IDEATION_API_RATE_LIMIT": "120 per minute;3000 per hour",
         "IDEATION_ACCOUNT_MAIL_RATE_LIMIT": "5 per hour;20 per day",
         "IDEATION_SCHEDULED_JOBS": True,
         "IDEATION_JOB_THRESHOLD": 1000,

@@ -280,7 +280,10 @@ def crawl_demo(site: DemoSite, role: str, *, language: str = "nl",
     by_link = role == "stakeholder_link"
     client = site.client("anonymous" if by_link else role, language=language)
     start = [site.stakeholder_link] if by_link else ["/"]
-    return Crawler(site.app, client, role, checks=checks).run(start)
+    # Four per pattern: an admin's lists hold the demo's four challenges (the one collecting
+    # ideas, the chain, the one that ended in an agenda, the other team's), and each has pages
+    # only it shows.
+    return Crawler(site.app, client, role, per_pattern=4, checks=checks).run(start)
 
 
 def html_pages(crawls: Mapping[str, Crawl]) -> list[tuple[str, str]]:

@@ -36,6 +36,8 @@ from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaImage, IdeaS
 from ideation.moderation.models import Report, ReportStatus
 from ideation.notifications.models import Notification
 from ideation.prototypes.models import Prototype, PrototypeImage, PrototypeVersion
+from ideation.reports.demo_content import SLUG as AGENDA_SLUG
+from ideation.reports.models import Agenda, AgendaAction
 from ideation.validation import invitations
 from ideation.validation.demo_content import PROTOTYPE_TITLE
 from ideation.validation.demo_content import SLUG as CHAIN_SLUG
@@ -99,7 +101,7 @@ def build_demo_site(app: Flask) -> DemoSite:
     request_tearing_down.connect(_discard_uncommitted, app)
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo"])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, (result.output, repr(result.exception))
         credentials = json.loads(
             (Path(app.instance_path) / "demo-accounts.json").read_text())
         passwords = {role: credentials[email] for role, email in ACCOUNTS.items()}
@@ -158,6 +160,9 @@ def resolve_samples(stakeholder_link: str) -> Samples:
     whose parameters have no demo object fails here, saying where to add one.
     """
     dream, chain, other = _challenge(DREAM_SLUG), _challenge(CHAIN_SLUG), _challenge(OTHER_SLUG)
+    ended = _challenge(AGENDA_SLUG)
+    agenda_action = _one(select(AgendaAction).join(Agenda).where(Agenda.challenge_id == ended.id)
+                         .order_by(AgendaAction.id))
     citizen = _user(ACCOUNTS["citizen"])
     stakeholder = _user(ACCOUNTS["stakeholder"])
 
@@ -299,6 +304,15 @@ def resolve_samples(stakeholder_link: str) -> Samples:
             "wrong": url("validation.stop_reminders", round_id=open_.id, token="x" * len(token))},
         "validation.token_image": {"": url("validation.token_image", round_id=open_.id,
                                            token=token, image_id=screen.id, variant="thumb")},
+        # The Agenda voor Actie of the challenge that ended; the chain has none yet.
+        "reports.agenda": {"published": url("reports.agenda", slug=ended.slug),
+                           "none": url("reports.agenda", **c)},
+        **{endpoint: {"": url(endpoint, slug=ended.slug)}
+           for endpoint in ("reports.agenda_pdf", "reports.edit", "reports.new_action",
+                            "reports.exports_page", "reports.open_data",
+                            "reports.publish", "reports.unpublish", "reports.follow")},
+        **{endpoint: {"": url(endpoint, slug=ended.slug, action_id=agenda_action.id)}
+           for endpoint in ("reports.action", "reports.change_status", "reports.post_update")},
     }
     # The other parameters have one obvious demo object each.
     defaults = {"slug": chain.slug, "idea_id": published.id, "comment_id": other_comment.id,
@@ -308,6 +322,7 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                 "membership_id": membership.id, "theme_id": theme.id,
                 "notification_id": notification.id, "report_id": report.id, "number": 1,
                 "user_id": citizen.id,
+                "dataset": "ideas", "fmt": "csv",
                 "filename": "css/app.css",
                 # Links from e-mails (confirm, reset, invitation, unsubscribe): a token that
                 # is no longer (or never was) valid.

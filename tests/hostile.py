@@ -33,7 +33,7 @@ from tests.xss import MARK, PAYLOADS, payload_text
 USER_TEXT: dict[str, tuple[str, ...]] = {
     "users": ("name", "pseudonym"),
     "privacy_statements": ("body_nl", "body_en"),
-    "challenges": ("title", "question", "description", "image_alt"),
+    "challenges": ("title", "question", "description", "image_alt", "licence"),
     "themes": ("name", "description"),
     "ideas": ("title", "description", "hidden_reason", "imported_author"),
     "idea_images": ("alt_text",),
@@ -57,10 +57,15 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
     "decision_concerns": ("summary", "answer"),
     "audit_events": ("reason", "details"),
     "notifications": ("params",),
+    "agendas": ("introduction", "conclusions"),
+    "agenda_actions": ("title", "description", "owner", "stop_reason"),
+    "agenda_action_status_changes": ("reason",),
+    "agenda_action_updates": ("body",),
 }
 
 # Every other text column, and why no payload goes in.
 NOT_USER_TEXT: dict[str, str] = {
+    "agendas.pdf_file": "a file name made by the code",
     "users.email": "checked as an e-mail address (email-validator) on every form",
     "users.password_hash": "a hash", "users.session_token": "random",
     "users.locale": "one of nl/en, chosen from a list",

@@ -144,6 +144,19 @@ GET: dict[str, Row] = {
     "validation.token_image": EVERYONE,
     "validation.my_rounds": SIGNED_IN,
     "validation.answer": {"invited": INVITED},
+    # the Agenda voor Actie, in the demo challenge that ended ("kinderen-eerst")
+    "reports.agenda": {"published": EVERYONE, "none": NOBODY},  # no agenda: nothing to see
+    "reports.agenda_pdf": EVERYONE,
+    "reports.edit": TEAM,
+    "reports.new_action": TEAM,
+    "reports.action": TEAM,
+    "reports.exports_page": TEAM,
+    "reports.export": TEAM,
+    "reports.open_data": EVERYONE,
+    # the read-only JSON API of published challenges
+    **{f"api.{name}": EVERYONE for name in ("challenges", "challenge", "ideas", "clusters",
+                                            "concepts", "prototypes", "decisions", "actions",
+                                            "openapi")},
     # the machine
     "core.accessibility": EVERYONE,
     "core.healthz": EVERYONE,
@@ -250,6 +263,14 @@ POST: dict[str, Row] = {
     "validation.token_answer": {"valid": POST_ANYONE, "wrong": POST_NOBODY},
     "validation.stop_reminders": {"valid": POST_ANYONE, "wrong": POST_NOBODY},
     "validation.answer": {"invited": POST_INVITED},
+    "reports.edit": POST_TEAM,
+    "reports.publish": POST_TEAM,
+    "reports.unpublish": POST_TEAM,
+    "reports.new_action": POST_TEAM,
+    "reports.action": POST_TEAM,
+    "reports.change_status": POST_TEAM,
+    "reports.post_update": POST_TEAM,
+    "reports.follow": POST_SIGNED_IN,
 }
 
 TABLES = {"GET": GET, "POST": POST}

@@ -31,6 +31,10 @@ NOT_LINKED = {
                                  "personal link while the answers are not sent",
     "accounts.confirm_email": "the confirmation link comes by e-mail",
     "accounts.registered": "where registering leads (a redirect after the form), not a link",
+    **{f"api.{name}": "the JSON API: its paths are in /api/v1/openapi.json, which the "
+                      "challenge page links to; not pages"
+       for name in ("challenges", "challenge", "ideas", "clusters", "concepts", "prototypes",
+                    "decisions", "actions")},
 }
 
 # Pages a person may open but that are not theirs to find, and why.

@@ -72,7 +72,8 @@ def test_funnel_lists_the_later_stages_after_ideas_and_clusters_in_order(challen
     # Ideas and clusters register when their modules are imported (the app imports ideas
     # first); the later stages always follow them, in this order.
     assert set(keys[:2]) == {"ideas", "clusters"}
-    assert keys[2:] == ["concepts", "prototypes", "validated"]
+    assert keys[2:] == ["concepts", "prototypes", "validated", "actions_started",
+                        "actions_done"]
 
 
 def test_funnel_counts_published_concepts_in_any_state_and_never_unpublished_ones(challenge):

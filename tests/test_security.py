@@ -47,6 +47,12 @@ PUBLIC_ENDPOINTS = {
     "validation.token_answer",  # a stakeholder's personal link; the token is the key
     "validation.stop_reminders",  # "no more reminders" from a round e-mail; the token is the key
     "validation.token_image",  # images of the tested version, behind the same token
+    "reports.agenda",  # the Agenda voor Actie once published; the core team's preview before
+    "reports.agenda_pdf",  # its stored PDF, once published
+    "reports.open_data",  # the public record of a published challenge, no personal data
+    # the read-only JSON API: published challenges and their public content only
+    *(f"api.{name}" for name in ("challenges", "challenge", "ideas", "clusters", "concepts",
+                                 "prototypes", "decisions", "actions", "openapi")),
 }
 
 

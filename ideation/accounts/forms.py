@@ -129,6 +129,8 @@ class ProfileForm(Form):
         _l("The name you choose for challenges that show chosen names (optional)"),
         validators=[Length(max=60, message=_l("Use at most 60 characters."))],
     )
+    thanks_by_name = BooleanField(
+        _l("Thank me by name in the Agenda for Action of challenges I took part in"))
 
 
 class InvitationAccountForm(Form):

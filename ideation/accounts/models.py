@@ -69,6 +69,9 @@ class User(UserMixin, db.Model):
     pending_email: Mapped[str | None] = mapped_column(String(254))
     # The name shown on challenges that show pseudonyms (chosen by the person).
     pseudonym: Mapped[str | None] = mapped_column(String(60))
+    # The person agreed to be thanked by name in the Agenda voor Actie of challenges they
+    # took part in (as the challenge names authors; never with "no names").
+    thanks_by_name: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The last weekly digest of notifications sent to this person.
     digest_sent_dt: Mapped[datetime | None]
 

@@ -222,6 +222,7 @@ def profile() -> str | Response:
         current_user.name = form.name.data.strip()
         current_user.locale = form.locale.data
         current_user.pseudonym = (form.pseudonym.data or "").strip() or None
+        current_user.thanks_by_name = bool(form.thanks_by_name.data)
         db.session.commit()
         flash(_("Your details are saved."), "success")
         response = redirect(url_for("accounts.profile"))

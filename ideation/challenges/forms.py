@@ -45,6 +45,12 @@ class ChallengeDetailsForm(Form):
     language = RadioField(_l("Language of the ideas"), choices=LANGUAGE_CHOICES, default="nl",
                           validators=[DataRequired(message=_l("Choose a language."))])
     is_published = BooleanField(_l("Public: everyone can see this challenge"))
+    licence = StringField(
+        _l("Licence of the open data"), default="CC BY 4.0",
+        validators=[DataRequired(message=_l("Choose a licence, for example CC BY 4.0.")),
+                    Length(max=100)],
+        description=_l("Everyone may reuse the public content of the challenge under this "
+                       "licence. For example: CC BY 4.0."))
 
 
 class NewChallengeForm(ChallengeDetailsForm):

@@ -68,6 +68,9 @@ class Challenge(db.Model):
     # Set when an admin anonymised the closed challenge: the content stays, every link to a
     # person is gone.
     anonymised_dt: Mapped[datetime | None]
+    # The licence of the open-data download and the API (``reports/open_data.py``).
+    licence: Mapped[str] = mapped_column(String(100), default="CC BY 4.0",
+                                         server_default="CC BY 4.0")
 
     phases: Mapped[list[Phase]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", lazy="selectin",

@@ -30,7 +30,7 @@ from ideation.media.pipeline import ImageRejected, process_image
 from ideation.media.storage import uploads_store
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-EDITABLE_FIELDS = ("title", "question", "description", "language")
+EDITABLE_FIELDS = ("title", "question", "description", "language", "licence")
 MAX_IMAGE_ALT = 300
 
 
@@ -76,6 +76,7 @@ def create_challenge(actor: User | None, data: Mapping[str, Any]) -> Challenge:
         language=Language(data.get("language") or Language.nl),
         is_published=bool(data.get("is_published", False)),
         author_display=AuthorDisplay(data.get("author_display") or AuthorDisplay.full_name),
+        licence=(data.get("licence") or "CC BY 4.0").strip()[:100],
         created_by_id=actor.id if actor else None,
         phases=[Phase(kind=kind, position=i) for i, kind in enumerate(PhaseKind)],
     )
@@ -268,7 +269,8 @@ class FunnelStage:
 
 
 # The funnel's stages in the order of the method; features register a counter for their key.
-FUNNEL_ORDER = ("ideas", "clusters", "concepts", "prototypes", "validated")
+FUNNEL_ORDER = ("ideas", "clusters", "concepts", "prototypes", "validated", "actions_started",
+                "actions_done")
 FUNNEL_STAGES: dict[str, tuple[LazyString, Callable[[Challenge], int]]] = {}
 
 

@@ -34,6 +34,7 @@ from ideation.curation.models import Cluster
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.prototypes.models import Prototype, PrototypeState, PrototypeVersion
+from ideation.reports.models import ActionStatus, ActionUpdate, Agenda, AgendaAction
 from ideation.validation.models import Outcome, Round
 
 PER_PAGE = 20
@@ -50,6 +51,12 @@ PROTOTYPE_STATE_WORDS: dict[str, LazyString] = {
     PrototypeState.testing: _l("being tested"),
     PrototypeState.adopted: _l("adopted"),
     PrototypeState.parked: _l("parked"),
+}
+ACTION_STATUS_WORDS: dict[str, LazyString] = {
+    ActionStatus.planned: _l("planned"),
+    ActionStatus.started: _l("started"),
+    ActionStatus.done: _l("done"),
+    ActionStatus.stopped: _l("stopped"),
 }
 OUTCOME_WORDS: dict[str, LazyString] = {
     Outcome.adopt: _l("adopt the prototype"),
@@ -197,6 +204,16 @@ SENTENCES: dict[str, Sentence] = {
         _l("Decision after the validation round “%(title)s”: %(outcome)s."),
         _l("A decision was taken after a validation round."),
     )),
+    "agenda.published": Sentence((_l("The Agenda for Action is published."),)),
+    "action.added": Sentence((_l("New action in the Agenda for Action: “%(title)s”."),
+                              _l("A new action was added to the Agenda for Action."))),
+    "action.status_changed": Sentence(
+        (_l("The action “%(title)s” moved from %(old)s to %(new)s."),
+         _l("An action moved from %(old)s to %(new)s."),
+         _l("An action of the Agenda for Action changed.")),
+        states=ACTION_STATUS_WORDS, shows_reason=True),
+    "action.update_posted": Sentence((_l("News about the action “%(title)s”."),
+                                      _l("News about an action of the Agenda for Action."))),
 }
 
 
@@ -431,7 +448,40 @@ def _rounds(challenge: Challenge, ids: list[int]) -> dict[int, _Target]:
             for rid, pid, title in rows}
 
 
+def _agenda_url(challenge: Challenge, anchor: str | None = None) -> str | None:
+    return _url("reports.agenda", slug=challenge.slug, _anchor=anchor)
+
+
+def _agendas(challenge: Challenge, ids: list[int]) -> dict[int, _Target]:
+    rows = db.session.scalars(select(Agenda.id).where(
+        Agenda.id.in_(ids), Agenda.challenge_id == challenge.id, Agenda.is_published.is_(True)))
+    return {agenda_id: _Target(_agenda_url(challenge), {}) for agenda_id in rows}
+
+
+def _actions(challenge: Challenge, ids: list[int]) -> dict[int, _Target]:
+    """An event about an action links to it on the agenda, while the agenda is public."""
+    rows = db.session.execute(
+        select(AgendaAction.id, AgendaAction.title).join(Agenda)
+        .where(AgendaAction.id.in_(ids), Agenda.challenge_id == challenge.id,
+               Agenda.is_published.is_(True)))
+    return {aid: _Target(_agenda_url(challenge, f"action-{aid}"), {"title": title})
+            for aid, title in rows}
+
+
+def _updates(challenge: Challenge, ids: list[int]) -> dict[int, _Target]:
+    rows = db.session.execute(
+        select(ActionUpdate.id, AgendaAction.id, AgendaAction.title)
+        .join(AgendaAction, AgendaAction.id == ActionUpdate.action_id).join(Agenda)
+        .where(ActionUpdate.id.in_(ids), Agenda.challenge_id == challenge.id,
+               Agenda.is_published.is_(True)))
+    return {uid: _Target(_agenda_url(challenge, f"action-{aid}"), {"title": title})
+            for uid, aid, title in rows}
+
+
 LOADERS: dict[str, Loader] = {
+    Agenda.__tablename__: _agendas,
+    AgendaAction.__tablename__: _actions,
+    ActionUpdate.__tablename__: _updates,
     Idea.__tablename__: _ideas,
     Cluster.__tablename__: _clusters,
     Concept.__tablename__: _concepts,

@@ -28,3 +28,6 @@ report_made = _signals.signal("report-made")
 round_decided = _signals.signal("round-decided")
 # sender: the Round. Sent when a draft round opens; the invitations made meanwhile go out.
 round_opened = _signals.signal("round-opened")
+# sender: the AgendaAction. Sent when the core team changes the status of an action of a
+# published agenda (``old``, ``new``); the people behind it and the followers are told.
+action_status_changed = _signals.signal("action-status-changed")

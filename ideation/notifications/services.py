@@ -33,6 +33,7 @@ from ideation.core.i18n import in_language
 from ideation.core.mail import path_for, queue_mails, site_url
 from ideation.core.pagination import Paginated
 from ideation.core.signals import (
+    action_status_changed,
     comment_published,
     concept_published,
     idea_moderated,
@@ -98,7 +99,7 @@ def channel_for(user: User, topic: Topic, chosen: dict[int, dict[str, Channel]])
 
 def topics_for(user: User) -> list[Topic]:
     """The topics a person can hear about (reports only reach the core team)."""
-    topics = [Topic.reply, Topic.progress, Topic.decision, Topic.moderation]
+    topics = [Topic.reply, Topic.progress, Topic.decision, Topic.moderation, Topic.actions]
     if user.is_admin or any(m.role is MembershipRole.core_team for m in user.memberships):
         topics.append(Topic.report)
     return topics
@@ -278,6 +279,36 @@ def notify_report(report: Any) -> int:
     return notify(team, texts.NEW_REPORT, f"report:{report.id}", link,
                   {"idea": idea.title, "challenge": idea.challenge.title},
                   report.challenge_id)
+
+
+def notify_action_status(action: Any) -> int:
+    """An action of a published agenda changed its status: tell the authors of the ideas
+    behind the concepts and prototypes it carries forward, and everyone who follows the
+    challenge (each once per change)."""
+    from ideation.reports.services import followers_of
+
+    challenge = action.agenda.challenge
+    concepts = {c.id: c for c in action.concepts}
+    for prototype in action.prototypes:
+        concepts.setdefault(prototype.concept_id, prototype.concept)
+    people: dict[int, User] = {}
+    for concept in concepts.values():
+        for user in _authors_of(concept)[0]:
+            people.setdefault(user.id, user)
+    for user in followers_of(challenge):
+        people.setdefault(user.id, user)
+    if not people:
+        return 0
+    link = path_for("reports.agenda", slug=challenge.slug) + f"#action-{action.id}"
+    key = f"action:{action.id}:{len(action.history)}"
+    return notify(list(people.values()), texts.ACTION_STATUS, key, link,
+                  {"object": action.title, "status": action.status.value,
+                   "challenge": challenge.title}, challenge.id)
+
+
+@action_status_changed.connect
+def _on_action_status_changed(action: Any, **extra: Any) -> None:
+    notify_action_status(action)
 
 
 @concept_published.connect

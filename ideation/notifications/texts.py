@@ -24,6 +24,7 @@ PROTOTYPE_DECISION = "prototype_decision"
 IDEA_PUBLISHED = "idea_published"
 IDEA_HIDDEN = "idea_hidden"
 NEW_REPORT = "new_report"
+ACTION_STATUS = "action_status"
 
 
 class Topic(enum.StrEnum):
@@ -34,6 +35,7 @@ class Topic(enum.StrEnum):
     decision = "decision"
     moderation = "moderation"
     report = "report"  # the core team only
+    actions = "actions"  # the Agenda for Action's actions after the hand-over
 
 
 class Channel(enum.StrEnum):
@@ -48,6 +50,7 @@ TOPIC_OF = {
     PROTOTYPE_DECISION: Topic.decision,
     IDEA_PUBLISHED: Topic.moderation, IDEA_HIDDEN: Topic.moderation,
     NEW_REPORT: Topic.report,
+    ACTION_STATUS: Topic.actions,
 }
 
 TOPIC_LABELS = {
@@ -56,6 +59,8 @@ TOPIC_LABELS = {
     Topic.decision: _l("A decision is taken on a prototype my idea is part of"),
     Topic.moderation: _l("The core team publishes or hides my idea"),
     Topic.report: _l("Someone reports an idea or response (core team)"),
+    Topic.actions: _l("An action of the Agenda for Action that I follow, or that my idea "
+                      "fed, changes its status"),
 }
 
 CHANNEL_LABELS = {
@@ -63,6 +68,9 @@ CHANNEL_LABELS = {
     Channel.email: _l("By e-mail at once"),
     Channel.digest: _l("In a weekly e-mail"),
 }
+
+_ACTION_STATUSES = {"planned": _l("planned"), "started": _l("started"), "done": _l("done"),
+                    "stopped": _l("stopped")}
 
 _OUTCOMES = {"adopt": _l("adopted"), "iterate": _l("a new version will be made"),
              "park": _l("parked for now")}
@@ -105,6 +113,10 @@ def sentence(kind: str, params: dict[str, Any], mark: Callable[[str], str] = str
     if kind == NEW_REPORT:
         return _("Someone reported something on the idea “%(idea)s”. It waits in the "
                  "moderation queue.", **values)
+    if kind == ACTION_STATUS:
+        status = str(_ACTION_STATUSES.get(params.get("status", ""), params.get("status", "")))
+        return _("The action “%(object)s” of the Agenda for Action is now: %(status)s.",
+                 status=status, **values)
     return _("There is news about your idea.")
 
 
@@ -124,6 +136,8 @@ def subject(kind: str, params: dict[str, Any]) -> str:
         return _("News about your idea “%(idea)s”", idea=params.get("idea", ""))
     if kind == NEW_REPORT:
         return _("New report in “%(challenge)s”", challenge=params.get("challenge", ""))
+    if kind == ACTION_STATUS:
+        return _("News about the action “%(object)s”", object=params.get("object", ""))
     return _("There is news about your idea.")
 
 

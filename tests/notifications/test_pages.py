@@ -297,7 +297,8 @@ def test_the_email_settings_page_stores_a_choice_per_topic(english, author):
     assert "Someone reports an idea or response" not in form  # for the core team only
 
     english.post_form("/account/notifications", {"reply": "email", "progress": "digest",
-                                                 "decision": "app", "moderation": "email"})
+                                                 "decision": "app", "moderation": "email",
+                                                 "actions": "app"})
 
     db.session.expire_all()
     from ideation.notifications import services
@@ -305,7 +306,8 @@ def test_the_email_settings_page_stores_a_choice_per_topic(english, author):
 
     assert services.preferences(db.session.get(User, author.id)) == {
         Topic.reply: Channel.email, Topic.progress: Channel.digest,
-        Topic.decision: Channel.app, Topic.moderation: Channel.email}
+        Topic.decision: Channel.app, Topic.moderation: Channel.email,
+        Topic.actions: Channel.app}
 
 
 @pytest.mark.parametrize(("ticked", "stored"), [({}, False),
