@@ -136,12 +136,28 @@ def cached_html(key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[st
 # --- noticing writes -------------------------------------------------------------------------
 
 
+# Bookkeeping no page shows: the mail sender working through a backlog, scheduled runs and a
+# job's progress must not empty every process's cache on each of their writes. (Search jobs
+# do count: applying them changes what searches find.)
+QUIET_TABLES = frozenset({"outgoing_mail", "scheduled_runs", "jobs"})
+
+
+def _table_of(instance: object) -> str | None:
+    return getattr(instance, "__tablename__", None)
+
+
 def _note_flush(session: Session, flush_context: object) -> None:
-    session.info[_WROTE] = True
+    # after_flush still sees the flushed objects in new, dirty and deleted.
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if not changed or any(_table_of(item) not in QUIET_TABLES for item in changed):
+        session.info[_WROTE] = True
 
 
 def _note_statement(state: ORMExecuteState) -> None:
-    if not state.is_select:
+    if state.is_select:
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table not in QUIET_TABLES:
         state.session.info[_WROTE] = True
 
 

@@ -150,6 +150,26 @@ def test_a_statement_that_writes_without_the_orm_drops_the_cache(app, challenge)
     assert cache.cached("key", compute) == 2
 
 
+def test_bookkeeping_no_page_shows_keeps_the_cache(app, challenge):
+    """A mail backlog being sent must not empty every process's cache on each message."""
+    from sqlalchemy import update
+
+    from ideation.core.mail import queue_mail
+    from ideation.core.models import OutgoingMail
+
+    calls, compute = counter()
+    cache.cached("key", compute)
+    queue_mail("eva@example.org", "Onderwerp", "Tekst")
+    db.session.commit()
+    db.session.execute(update(OutgoingMail).values(attempts=OutgoingMail.attempts + 1))
+    db.session.commit()
+    assert cache.cached("key", compute) == 1
+    challenge.title = "Andere titel"  # with a change people see, in the same commit
+    queue_mail("bram@example.org", "Onderwerp", "Tekst")
+    db.session.commit()
+    assert cache.cached("key", compute) == 2
+
+
 def test_the_cache_forgets_the_least_recently_used_and_old_entries():
     store = cache.VersionedCache(max_entries=2, max_age=60)
     store.put("a", "v1", 1)
