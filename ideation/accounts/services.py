@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ideation.accounts import emails, tokens
@@ -228,7 +228,3 @@ def remove_membership(actor: User, membership: Membership) -> None:
     record_event(actor, "membership.removed", membership, challenge=membership.challenge,
                  old=membership.role, new=None, details={"user_id": membership.user_id})
     db.session.delete(membership)
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count(User.id))) or 0

@@ -68,7 +68,6 @@ class NewChallengeForm(ChallengeDetailsForm):
         description=_l("Citizens see this before they send anything in. It cannot be changed "
                        "later. The core team always sees who wrote what."),
     )
-    field_order = ("slug",)
 
 
 class _PhaseDatesSubform(Form):

@@ -233,17 +233,6 @@ def add_theme(actor: User | None, challenge: Challenge, name: str, description: 
     return theme
 
 
-def update_theme(actor: User, theme: Theme, name: str, description: str) -> None:
-    challenge = theme.challenge
-    ensure_can_manage(actor, challenge)
-    name = name.strip()
-    if any(t.id != theme.id and t.name.lower() == name.lower() for t in challenge.themes):
-        raise ChallengeError(_("This challenge already has a theme with this name."), "name")
-    old = theme.name
-    theme.name, theme.description = name, (description or "").strip()
-    record_event(actor, "theme.updated", theme, challenge=challenge, old=old, new=name)
-
-
 def remove_theme(actor: User, theme: Theme) -> None:
     challenge = theme.challenge
     ensure_can_manage(actor, challenge)

@@ -35,16 +35,6 @@ def is_core_team(user: User | None, challenge: Challenge) -> bool:
     )
 
 
-def is_stakeholder(user: User | None, challenge: Challenge) -> bool:
-    from ideation.accounts.models import MembershipRole
-
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.role_in(challenge) is MembershipRole.stakeholder
-    )
-
-
 def can_manage(user: User | None, challenge: Challenge) -> bool:
     """Admins and the challenge's own core team manage a challenge; nobody else."""
     return is_admin(user) or is_core_team(user, challenge)

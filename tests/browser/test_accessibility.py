@@ -105,12 +105,6 @@ def check(page: Page, content: dict, report: dict[str, list[str]]) -> None:
                 = found
 
 
-def open_menu_if_folded(page: Page) -> None:
-    button = page.get_by_role("button", name="Menu")
-    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
-        button.click()
-
-
 @pytest.fixture
 def demo(app, runner):
     result = runner.invoke(args=["demo"])
