@@ -126,6 +126,11 @@ def _register_blueprints(app: Flask) -> None:
     from ideation.privacy.views import bp as privacy_bp
 
     app.register_blueprint(privacy_bp)
+    from ideation.process.views import bp as process_bp
+    from ideation.sessions.views import bp as sessions_bp
+
+    app.register_blueprint(process_bp)
+    app.register_blueprint(sessions_bp)
     from ideation.challenges import timeline  # the funnel's later stages, after clusters
 
     timeline.init_app(app)
