@@ -28,6 +28,8 @@ NOT_LINKED = {
                                "starts there)",
     "validation.token_image": "the images of the page behind the personal link",
     "accounts.confirm_email": "the confirmation link comes by e-mail",
+    "sessions.screen_feed": "the changing part of the projector view, fetched by "
+                            "static/js/live-feed.js; without JavaScript the view reloads itself",
     "accounts.registered": "where registering leads (a redirect after the form), not a link",
 }
 

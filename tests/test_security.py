@@ -46,6 +46,13 @@ PUBLIC_ENDPOINTS = {
     "prototypes.image",  # images of a version, only when the prototype is visible
     "validation.token_answer",  # a stakeholder's personal link; the token is the key
     "validation.token_image",  # images of the tested version, behind the same token
+    "process.approach",  # the public summary of the process design (public questions only)
+    "sessions.results",  # a held session's results; 404 until it is closed
+    "sessions.join",  # participants of a live session have no account: the code is the key
+    "sessions.participate",  # the participant's page, known by the signed cookie
+    "sessions.send_idea",  # the same, rate-limited per participant and per join code
+    "sessions.spend_dot",
+    "sessions.object_to",
 }
 
 

@@ -36,10 +36,13 @@ def _marker(kind: EntryKind, x: float, y: float) -> str:
 
 def map_svg(entries: Sequence[StakeholderMapEntry]) -> Markup:
     """The drawing; entries on the same spot are spread a little so all numbers stay visible."""
+    title, interest, influence = _("Stakeholder map"), _("Interest"), _("Influence")
+    desc = _("Interest from left (low) to right (high), influence from bottom (low) to top "
+             "(high). The numbers are those of the table.")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" '
              f'class="stakeholder-map" role="img" aria-labelledby="map-title map-desc">',
-             f'<title id="map-title">{escape(_("Stakeholder map"))}</title>',
-             f'<desc id="map-desc">{escape(_("Interest from left (low) to right (high), influence from bottom (low) to top (high). The numbers are those of the table."))}</desc>',  # noqa: E501
+             f'<title id="map-title">{escape(title)}</title>',
+             f'<desc id="map-desc">{escape(desc)}</desc>',
              f'<rect x="{MARGIN}" y="{MARGIN}" width="{SIZE - 2 * MARGIN}" '
              f'height="{SIZE - 2 * MARGIN}" fill="#fff" stroke="#1b1f24"/>',
              f'<line x1="{SIZE / 2}" y1="{MARGIN}" x2="{SIZE / 2}" y2="{SIZE - MARGIN}" '
@@ -47,9 +50,9 @@ def map_svg(entries: Sequence[StakeholderMapEntry]) -> Markup:
              f'<line x1="{MARGIN}" y1="{SIZE / 2}" x2="{SIZE - MARGIN}" y2="{SIZE / 2}" '
              f'stroke="#767676" stroke-dasharray="4"/>',
              f'<text x="{SIZE / 2}" y="{SIZE - 12}" text-anchor="middle" font-size="14">'
-             f'{escape(_("Interest"))} →</text>',
+             f'{escape(interest)} →</text>',
              f'<text x="14" y="{SIZE / 2}" text-anchor="middle" font-size="14" '
-             f'transform="rotate(-90 14 {SIZE / 2})">{escape(_("Influence"))} →</text>']
+             f'transform="rotate(-90 14 {SIZE / 2})">{escape(influence)} →</text>']
     seen: dict[tuple[int, int], int] = {}
     for number, entry in enumerate(entries, 1):
         spot = (entry.interest, entry.influence)

@@ -55,6 +55,8 @@ DREAM_MAP = [
     ("Ouders", "end_user", 5, 2, "Ouders"),
     ("Jeugdhulp", "partner", 4, 3, "Jeugdhulp"),
 ]
+NOTES = {"Ouders": "We bereiken ze via de ouderraad van twee scholen.",
+         "Advocaten": "Bang voor minder werk; wel nodig voor het alternatieve traject."}
 SESSION_IDEAS = [
     ("Anna", "Een vast aanspreekpunt op school", "Een leerkracht die weet wat er speelt."),
     ("", "Ouderschapsplan op één A4", "Kort en in gewone taal."),
@@ -79,7 +81,7 @@ def load_demo_process(main: Challenge, users: dict[str, User]) -> None:
         for name, kind, interest, influence, group in entries:
             process.add_entry(core, challenge, {"name": name, "kind": kind,
                                                 "interest": interest, "influence": influence,
-                                                "group_name": group})
+                                                "group_name": group, "note": NOTES.get(name)})
     # A second version of one answer, so the history shows a change.
     process.save_answer(core, main, CanvasField.ambition,
                         CANVAS[CanvasField.ambition] + " En dat ouders weten waar ze heen "

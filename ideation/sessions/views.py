@@ -90,7 +90,7 @@ def show(slug: str, session_id: int) -> str:
         stages=services.STAGE_LABELS, next_stage=ADVANCE_LABELS.get(session.stage),
         lines=services.results(session), participants=services.participant_count(session),
         close_form=CloseForm(data={"summary": session.summary}), cards_form=CardsForm(),
-        button=EmptyForm(), url=join_url(session))
+        step_form=EmptyForm(), url=join_url(session))
 
 
 @bp.post("/c/<slug>/sessions/<int:session_id>/advance")
@@ -129,7 +129,7 @@ def add_cards(slug: str, session_id: int) -> Response | tuple[str, int]:
         stages=services.STAGE_LABELS, next_stage=ADVANCE_LABELS.get(session.stage),
         lines=services.results(session), participants=services.participant_count(session),
         close_form=CloseForm(data={"summary": session.summary}), cards_form=form,
-        button=EmptyForm(), url=join_url(session)), 400
+        step_form=EmptyForm(), url=join_url(session)), 400
 
 
 @bp.post("/c/<slug>/sessions/<int:session_id>/close")
@@ -151,7 +151,7 @@ def close(slug: str, session_id: int) -> Response | tuple[str, int]:
         "sessions/show.html", challenge=challenge, session=session,
         stages=services.STAGE_LABELS, next_stage=ADVANCE_LABELS.get(session.stage),
         lines=services.results(session), participants=services.participant_count(session),
-        close_form=form, cards_form=CardsForm(), button=EmptyForm(), url=join_url(session)), 400
+        close_form=form, cards_form=CardsForm(), step_form=EmptyForm(), url=join_url(session)), 400
 
 
 @bp.get("/c/<slug>/sessions/<int:session_id>/screen")
