@@ -192,6 +192,13 @@ def remove_entry(actor: User, entry: StakeholderMapEntry) -> None:
     db.session.delete(entry)
 
 
+def round_group_names(challenge: Challenge) -> list[str]:
+    """The stakeholder group names used in the challenge's rounds, to link map entries to."""
+    return list(db.session.scalars(
+        select(StakeholderGroup.name).join(Round, Round.id == StakeholderGroup.round_id)
+        .where(Round.challenge_id == challenge.id).distinct().order_by(StakeholderGroup.name)))
+
+
 # --- what rounds reached -------------------------------------------------------------------------
 
 

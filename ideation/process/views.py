@@ -35,11 +35,14 @@ def _page(challenge, entry_form: EntryForm | None = None, forms=None, status: in
             forms[field] = AnswerForm(prefix=field.value, data={
                 "text": answer.text if answer else ""})
     entries = services.map_entries(challenge)
+    entry_form = entry_form or EntryForm()
+    entry_form.group_name.render_kw = {"list": "round-groups"}
     return render_template(
         "process/canvas.html", challenge=challenge, answers=answers, forms=forms,
         labels=services.FIELD_LABELS, hints=services.FIELD_HINTS,
         entries=entries, kinds=services.KIND_LABELS, drawing=map_svg(entries),
-        entry_form=entry_form or EntryForm(), remove_form=EmptyForm()), status
+        entry_form=entry_form, remove_form=EmptyForm(),
+        group_names=services.round_group_names(challenge)), status
 
 
 @bp.get("/c/<slug>/process")

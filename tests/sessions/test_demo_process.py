@@ -26,6 +26,7 @@ def test_the_canvas_has_answers_a_history_and_a_drawn_map(demo_site):
     page = _page(client, "/c/samen-ouder-blijven/process")
     assert "Een Agenda voor Actie met werkende prototypes" in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "Grootouders" in page
+    assert '<option value="Mediators">' in page  # the rounds' group names, to link entries
     history = _page(client, "/c/scheiden-zonder-schade/process/ambition/history")
     assert "Versie 2" in history and "Versie 1" in history
 
