@@ -37,6 +37,7 @@ from ideation.core.audit import record_event
 from ideation.core.db import utcnow
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
+from ideation.core.routing import optional_database_id
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.ideas.services import settings_for
@@ -107,7 +108,8 @@ def _clean_plan(challenge: Challenge, data: Mapping[str, Any]) -> dict[str, Any]
     dots = data.get("dots") or 3
     if not isinstance(dots, int) or not 1 <= dots <= 10:
         raise SessionError(_l("Choose a number from 1 to 10."), "dots")
-    wanted = {int(i) for i in data.get("group_ids") or [] if str(i).isdigit()}
+    wanted = {key for i in data.get("group_ids") or []
+              if (key := optional_database_id(i)) is not None}
     groups = list(db.session.scalars(select(StakeholderMapEntry).where(
         StakeholderMapEntry.challenge_id == challenge.id,
         StakeholderMapEntry.id.in_(wanted)))) if wanted else []
