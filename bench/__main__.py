@@ -21,7 +21,8 @@ from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
 DETAILS = Path(__file__).with_name("details.json")
-BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board", "agenda")
+BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board", "agenda",
+              "sessions")
 
 PAGE = ("rps", "p50_ms", "p99_ms", "errors", "rps_ratio_to_healthz")
 WEB_PAGES = ("challenge_page", "gallery_page", "idea_page", "search_page",
@@ -48,6 +49,7 @@ RESULT_KEYS: dict[str, Any] = {
     "agenda": ("page_p50_ms", "page_p99_ms", "uncached_p50_ms", "pdf_seconds"),
     "submissions": ("per_s", "errors", "lost", "ratio_to_raw_insert"),
     "images": ("ms", "peak_mb", "naive_ms"),
+    "sessions": ("rps", "p50_ms", "p99_ms", "errors", "lost"),
 }
 
 

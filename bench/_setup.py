@@ -103,6 +103,10 @@ class Instance:
             "IDEATION_SUBMIT_RATE_LIMIT": GENEROUS_LIMIT,
             "IDEATION_LOGIN_RATE_LIMIT": GENEROUS_LIMIT,
             "IDEATION_COMMENT_RATE_LIMIT": GENEROUS_LIMIT,
+            # A whole room posts from one address (127.0.0.1); limits are measured elsewhere.
+            "IDEATION_SESSION_JOIN_RATE_LIMIT": GENEROUS_LIMIT,
+            "IDEATION_SESSION_POST_RATE_LIMIT": GENEROUS_LIMIT,
+            "IDEATION_SESSION_CODE_RATE_LIMIT": GENEROUS_LIMIT,
             "PYTHONDONTWRITEBYTECODE": "1",
         })
         return env

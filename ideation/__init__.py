@@ -136,6 +136,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
+    from ideation.process.views import bp as process_bp
+    from ideation.sessions.views import bp as sessions_bp
+    app.register_blueprint(process_bp)
+    app.register_blueprint(sessions_bp)
     from ideation.challenges import timeline  # the funnel's later stages, after clusters
 
     timeline.init_app(app)

@@ -126,6 +126,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DB_STATEMENT_TIMEOUT_MS", "IDEATION_DB_STATEMENT_TIMEOUT_MS", int,
             "on PostgreSQL, the longest a statement of a web request may run (0: no limit); "
             "commands and background work are not limited"),
+    Setting("SESSION_JOIN_RATE_LIMIT", "IDEATION_SESSION_JOIN_RATE_LIMIT", str,
+            "wrong join codes of live sessions typed in, per address (joining that works "
+            "is not counted: a room behind one address must be able to join)"),
+    Setting("SESSION_POST_RATE_LIMIT", "IDEATION_SESSION_POST_RATE_LIMIT", str,
+            "ideas, dots and objections one participant of a live session may send, per "
+            "join code"),
+    Setting("SESSION_CODE_RATE_LIMIT", "IDEATION_SESSION_CODE_RATE_LIMIT", str,
+            "ideas, dots and objections all participants of one join code may send together"),
+    Setting("END_USER_WARNING_DAYS", "IDEATION_END_USER_WARNING_DAYS", int,
+            "days before a phase closes from which the workspace warns when the end users "
+            "on the stakeholder map have not contributed"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
             "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
@@ -174,6 +185,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_ACCOUNT_MAIL_RATE_LIMIT": "5 per hour;20 per day",
         "IDEATION_SCHEDULED_JOBS": True,
         "IDEATION_JOB_THRESHOLD": 1000,
+        "IDEATION_SESSION_JOIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "IDEATION_SESSION_POST_RATE_LIMIT": "30 per minute;300 per hour",
+        "IDEATION_SESSION_CODE_RATE_LIMIT": "3000 per minute",
+        "IDEATION_END_USER_WARNING_DAYS": 14,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "PASSWORD_HASH_METHOD": "scrypt",
         "IDEATION_UPLOAD_DIR": "",

@@ -35,9 +35,11 @@ from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaImage, IdeaStatus
 from ideation.moderation.models import Report, ReportStatus
 from ideation.notifications.models import Notification
+from ideation.process.models import StakeholderMapEntry
 from ideation.prototypes.models import Prototype, PrototypeImage, PrototypeVersion
 from ideation.reports.demo_content import SLUG as AGENDA_SLUG
 from ideation.reports.models import Agenda, AgendaAction
+from ideation.sessions.models import LiveSession, Stage
 from ideation.validation import invitations
 from ideation.validation.demo_content import PROTOTYPE_TITLE
 from ideation.validation.demo_content import SLUG as CHAIN_SLUG
@@ -227,6 +229,13 @@ def resolve_samples(stakeholder_link: str) -> Samples:
     invitation = _one(select(Invitation).where(Invitation.round_id == open_.id))
     concern = minority_report(closed).concerns[0]
 
+    held = _one(select(LiveSession).where(LiveSession.challenge_id == dream.id,
+                                          LiveSession.stage == Stage.closed))
+    live = _one(select(LiveSession).where(LiveSession.challenge_id == dream.id,
+                                          LiveSession.stage == Stage.ideas))
+    entry = _one(select(StakeholderMapEntry).where(StakeholderMapEntry.challenge_id == chain.id))
+    sessions = {"held": held, "open": live}
+
     d, c = {"slug": dream.slug}, {"slug": chain.slug}
     token = stakeholder_link.rsplit("/", 1)[1]
     url = url_for
@@ -313,6 +322,20 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                             "reports.publish", "reports.unpublish", "reports.follow")},
         **{endpoint: {"": url(endpoint, slug=ended.slug, action_id=agenda_action.id)}
            for endpoint in ("reports.action", "reports.change_status", "reports.post_update")},
+        # Live sessions in the collecting challenge; the map in the challenge with rounds.
+        **{endpoint: {"": url(endpoint, **d, session_id=held.id)}
+           for endpoint in ("sessions.screen", "sessions.screen_feed", "sessions.kit",
+                            "sessions.advance", "sessions.add_cards", "sessions.close")},
+        "sessions.show": {name: url("sessions.show", **d, session_id=item.id)
+                          for name, item in sessions.items()},
+        "sessions.results": {name: url("sessions.results", **d, session_id=item.id)
+                             for name, item in sessions.items()},
+        "sessions.participate": {name: url("sessions.participate", code=item.join_code)
+                                 for name, item in sessions.items()},
+        **{endpoint: {"": url(endpoint, code=live.join_code)}
+           for endpoint in ("sessions.send_idea", "sessions.spend_dot", "sessions.object_to")},
+        **{endpoint: {"": url(endpoint, **c, entry_id=entry.id)}
+           for endpoint in ("process.edit_entry", "process.remove_entry")},
     }
     # The other parameters have one obvious demo object each.
     defaults = {"slug": chain.slug, "idea_id": published.id, "comment_id": other_comment.id,
@@ -323,7 +346,7 @@ def resolve_samples(stakeholder_link: str) -> Samples:
                 "notification_id": notification.id, "report_id": report.id, "number": 1,
                 "user_id": citizen.id,
                 "dataset": "ideas", "fmt": "csv",
-                "filename": "css/app.css",
+                "filename": "css/app.css", "name": "result",
                 # Links from e-mails (confirm, reset, invitation, unsubscribe): a token that
                 # is no longer (or never was) valid.
                 "token": "x" * 43}

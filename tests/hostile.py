@@ -61,6 +61,12 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
     "agenda_actions": ("title", "description", "owner", "stop_reason"),
     "agenda_action_status_changes": ("reason",),
     "agenda_action_updates": ("body",),
+    "canvas_answers": ("text",),
+    "stakeholder_map_entries": ("name", "group_name", "note"),
+    "live_sessions": ("title", "place", "summary"),
+    "live_session_participants": ("nickname",),
+    "live_session_ideas": ("title", "description", "nickname"),
+    "live_session_objections": ("text",),
 }
 
 # Every other text column, and why no payload goes in.
@@ -94,6 +100,7 @@ NOT_USER_TEXT: dict[str, str] = {
     "outgoing_mail.subject": "plain-text e-mail", "outgoing_mail.body_text": "plain-text e-mail",
     "outgoing_mail.body_html": "written by the code, not shown on pages",
     "outgoing_mail.last_error": "an SMTP error, shown only by the command",
+    "live_sessions.join_code": "random, from a fixed alphabet",
 }
 
 # Columns filled only where the demo (or ``_more_states``) set them: their being empty means
@@ -102,7 +109,9 @@ ONLY_WHERE_SET = {"challenges.image_alt", "ideas.hidden_reason", "ideas.imported
                   "reports.resolution_note", "answers.text", "questions.low_label",
                   "questions.high_label",
                   "prototype_versions.changes", "prototype_versions.change_reason",
-                  "decision_concerns.answer"}
+                  "decision_concerns.answer", "stakeholder_map_entries.note",
+                  "live_sessions.summary", "live_session_participants.nickname",
+                  "live_session_ideas.nickname", "live_session_ideas.description"}
 
 # Keys in JSON columns whose values are words people wrote (the rest are ids and codes).
 JSON_TEXT_KEYS = {"titles", "object", "challenge", "title", "prototype", "names", "label",

@@ -157,6 +157,24 @@ GET: dict[str, Row] = {
     **{f"api.{name}": EVERYONE for name in ("challenges", "challenge", "ideas", "clusters",
                                             "concepts", "prototypes", "decisions", "actions",
                                             "openapi")},
+    # process design and live sessions (sessions in the collecting challenge; the canvas and
+    # the stakeholder map in the challenge with rounds)
+    "process.canvas": TEAM,
+    "process.answer_history": TEAM,
+    "process.edit_entry": TEAM,
+    "process.approach": EVERYONE,
+    "sessions.index": TEAM,
+    "sessions.plan": TEAM,
+    "sessions.show": {"held": TEAM, "open": TEAM},
+    "sessions.screen": TEAM,
+    "sessions.screen_feed": TEAM,
+    "sessions.kit": TEAM,
+    # Results are public once a session is held; an open session has none yet.
+    "sessions.results": {"held": EVERYONE, "open": NOBODY},
+    "sessions.join": EVERYONE,
+    # Without the participant cookie a phone is sent to the join form; a held session's code
+    # no longer works.
+    "sessions.participate": {"open": (DONE, DONE, DONE, DONE, DONE, DONE), "held": NOBODY},
     # the machine
     "core.accessibility": EVERYONE,
     "core.healthz": EVERYONE,
@@ -243,6 +261,19 @@ POST: dict[str, Row] = {
     "prototypes.change_state": POST_TEAM,
     "prototypes.publish": POST_TEAM,
     "prototypes.unpublish": POST_TEAM,
+    "process.save_answer": POST_TEAM,
+    "process.add_entry": POST_TEAM,
+    "process.edit_entry": POST_TEAM,
+    "process.remove_entry": POST_TEAM,
+    "sessions.plan": POST_TEAM,
+    "sessions.advance": POST_TEAM,
+    "sessions.add_cards": POST_TEAM,
+    "sessions.close": POST_TEAM,
+    # Participants have no account: anyone with the code (the cookie decides, then the stage).
+    "sessions.join": POST_ANYONE,
+    "sessions.send_idea": POST_ANYONE,
+    "sessions.spend_dot": POST_ANYONE,
+    "sessions.object_to": POST_ANYONE,
     "validation.new_round": POST_TEAM,
     "validation.edit_round": POST_TEAM,
     "validation.open_round": POST_TEAM,

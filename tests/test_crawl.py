@@ -30,6 +30,8 @@ NOT_LINKED = {
     "validation.stop_reminders": "at the end of every round e-mail, and on the page behind the "
                                  "personal link while the answers are not sent",
     "accounts.confirm_email": "the confirmation link comes by e-mail",
+    "sessions.screen_feed": "the changing part of the projector view, fetched by "
+                            "static/js/live-feed.js; without JavaScript the view reloads itself",
     "accounts.registered": "where registering leads (a redirect after the form), not a link",
     **{f"api.{name}": "the JSON API: its paths are in /api/v1/openapi.json, which the "
                       "challenge page links to; not pages"

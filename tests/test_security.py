@@ -53,6 +53,13 @@ PUBLIC_ENDPOINTS = {
     # the read-only JSON API: published challenges and their public content only
     *(f"api.{name}" for name in ("challenges", "challenge", "ideas", "clusters", "concepts",
                                  "prototypes", "decisions", "actions", "openapi")),
+    "process.approach",  # the public summary of the process design (public questions only)
+    "sessions.results",  # a held session's results; 404 until it is closed
+    "sessions.join",  # participants of a live session have no account: the code is the key
+    "sessions.participate",  # the participant's page, known by the signed cookie
+    "sessions.send_idea",  # the same, rate-limited per participant and per join code
+    "sessions.spend_dot",
+    "sessions.object_to",
 }
 
 

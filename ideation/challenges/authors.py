@@ -90,7 +90,8 @@ def author_label(viewer: User | None, challenge: Challenge, author: User | None,
 
 def idea_author(viewer: User | None, idea) -> AuthorLabel:  # noqa: ANN001 - an Idea
     return author_label(viewer, idea.challenge, idea.author, anonymous=idea.is_anonymous,
-                        imported_name=idea.imported_author, imported=idea.source == "import")
+                        imported_name=idea.imported_author,
+                        imported=idea.source in ("import", "session"))
 
 
 def comment_author(viewer: User | None, challenge: Challenge, item) -> AuthorLabel:  # noqa: ANN001

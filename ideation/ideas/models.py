@@ -81,6 +81,11 @@ class Idea(db.Model):
     # sessions or Pol.is; imported ideas have no account, only an optional name from the file.
     source: Mapped[str | None] = mapped_column(String(20), default="web", server_default="web")
     imported_author: Mapped[str | None] = mapped_column(String(100))
+    # Ideas made in a live session (source "session"): which one, and the dots they got
+    # there, counted apart from the online supports.
+    live_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="SET NULL"), index=True)
+    session_dots: Mapped[int] = mapped_column(default=0, server_default="0")
     # Indexed: the idea page looks up what builds on an idea and what was merged into it.
     built_on_id: Mapped[int | None] = mapped_column(
         ForeignKey("ideas.id", ondelete="SET NULL"), index=True

@@ -19,7 +19,9 @@ def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comm
     assert len(ideas) >= 60
     challenge = ideas[0].challenge
     assert challenge.slug == SLUG
-    assert {idea.theme_id for idea in ideas} == {theme.id for theme in challenge.themes}
+    # Ideas from the demo's live session have no theme (the core team groups them later).
+    assert {idea.theme_id for idea in ideas if idea.source != "session"} == {
+        theme.id for theme in challenge.themes}
     assert len({idea.author_id for idea in ideas}) >= 5
     assert any(idea.is_anonymous for idea in ideas)
     assert sum(idea.support_count for idea in ideas) > 0
