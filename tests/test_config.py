@@ -91,6 +91,18 @@ def test_unsupported_default_language_is_refused(make_app, monkeypatch):
         make_app(SECRET_KEY=STRONG_KEY)
 
 
+def test_the_search_backend_is_checked_and_follows_the_database(make_app, monkeypatch):
+    monkeypatch.setenv("IDEATION_SEARCH_BACKEND", "elastic")
+    with pytest.raises(ConfigError, match="IDEATION_SEARCH_BACKEND must be auto, whoosh or"):
+        make_app(SECRET_KEY=STRONG_KEY)
+    monkeypatch.setenv("IDEATION_SEARCH_BACKEND", "postgres")
+    with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
+        make_app(SECRET_KEY=STRONG_KEY, SQLALCHEMY_DATABASE_URI="sqlite://")
+    monkeypatch.setenv("IDEATION_SEARCH_BACKEND", "auto")
+    app = make_app(SECRET_KEY=STRONG_KEY, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.extensions["ideation_search_backend"] == "whoosh"
+
+
 @pytest.mark.parametrize(
     "raw, expected",
     [("true", True), ("Yes", True), ("1", True), ("false", False), ("off", False), ("0", False)],
