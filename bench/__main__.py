@@ -21,7 +21,8 @@ from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
 DETAILS = Path(__file__).with_name("details.json")
-BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board", "postgres")
+BENCHMARKS = ("images", "web", "search", "submissions", "clustering", "board", "postgres",
+              "two_hosts")
 
 PAGE = ("rps", "p50_ms", "p99_ms", "errors", "rps_ratio_to_healthz")
 WEB_PAGES = ("challenge_page", "gallery_page", "idea_page", "search_page",
@@ -51,6 +52,10 @@ RESULT_KEYS: dict[str, Any] = {
     "postgres": {"search_100k": ("p50_ms", "p95_ms", "whoosh_p95_ms", "fts5_p95_ms",
                                  "ratio_to_whoosh", "ratio_to_fts5"),
                  "index_docs_per_s": None},
+    # Two gunicorn hosts on one PostgreSQL and one Redis (issue 19), when both answer.
+    "two_hosts": {**dict.fromkeys(("gallery_page", "idea_page", "search_page"),
+                                  ("rps", "p99_ms", "errors", "rps_ratio_to_healthz")),
+                  "healthz_rps": None},
 }
 
 
