@@ -124,22 +124,23 @@ def _write_documents(session: Session) -> None:
     idea_ids = session.info.pop("search_idea_ids", set())
     idea_ids |= {idea.id for idea in ideas if idea.id is not None}
     if idea_ids:
-        write_documents(sorted(idea_ids))
+        write_documents(sorted(idea_ids), session)
 
 
-def write_documents(idea_ids: Sequence[int]) -> None:
+def write_documents(idea_ids: Sequence[int], session: Session | None = None) -> None:
     """PostgreSQL: write the search rows of ``idea_ids`` as the ideas are in this transaction
     (and remove those no longer searchable). The ideas' rows are locked first, so that two
     transactions that each add a comment to one idea write its row one after the other, the
     second with the first's comment."""
     if not idea_ids:
         return
+    session = session or db.session
     for start in range(0, len(idea_ids), BATCH):
         chunk = list(idea_ids[start:start + BATCH])
-        db.session.execute(
+        session.execute(
             select(Idea.id).where(Idea.id.in_(chunk)).order_by(Idea.id).with_for_update()
         )
-        rows = db.session.execute(
+        rows = session.execute(
             select(*_DOCUMENT_COLUMNS, Idea.challenge_id, Idea.merged_into_id,
                    Challenge.language)
             .join(Challenge, Challenge.id == Idea.challenge_id)
@@ -151,8 +152,8 @@ def write_documents(idea_ids: Sequence[int]) -> None:
         for row in searchable:
             by_challenge[(row.challenge_id, row.language.value)].append(row)
         for (challenge_id, language), batch in by_challenge.items():
-            postgres.store(db.session, challenge_id, language, _documents(batch))
-        postgres.remove(db.session, sorted(set(chunk) - {row.id for row in searchable}))
+            postgres.store(session, challenge_id, language, _documents(batch, session))
+        postgres.remove(session, sorted(set(chunk) - {row.id for row in searchable}))
 
 
 def queue_ideas(idea_ids: Iterable[int]) -> None:
@@ -257,11 +258,11 @@ def _current_documents(idea_ids: Sequence[int]) -> tuple[list[dict[str, Any]], l
     return docs, removed
 
 
-def _documents(ideas: Sequence[Any]) -> Iterator[dict[str, Any]]:
+def _documents(ideas: Sequence[Any], session: Any = None) -> Iterator[dict[str, Any]]:
     """Search documents of ideas: `Idea` objects, or rows of `_DOCUMENT_COLUMNS`."""
     comments: dict[int, list[str]] = defaultdict(list)
     if ideas:
-        for idea_id, body in db.session.execute(
+        for idea_id, body in (session or db.session).execute(
             select(Comment.idea_id, Comment.body)
             .where(
                 Comment.idea_id.in_([i.id for i in ideas]),
