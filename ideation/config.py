@@ -137,6 +137,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("END_USER_WARNING_DAYS", "IDEATION_END_USER_WARNING_DAYS", int,
             "days before a phase closes from which the workspace warns when the end users "
             "on the stakeholder map have not contributed"),
+    Setting("SEARCH_BACKEND", "IDEATION_SEARCH_BACKEND", str,
+            "where idea search lives: auto (PostgreSQL full-text search when the database is "
+            "PostgreSQL, shared by every host; else a Whoosh index in the instance folder), "
+            "whoosh or postgres"),
     Setting("PASSWORD_HASH_METHOD", "PASSWORD_HASH_METHOD", str,
             "Werkzeug hash method for new passwords, e.g. scrypt or scrypt:65536:8:1"),
 )
@@ -196,6 +200,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IDEATION_DB_POOL_SIZE": 5,
         "IDEATION_DB_MAX_OVERFLOW": 10,
         "IDEATION_DB_STATEMENT_TIMEOUT_MS": 30_000,
+        "IDEATION_SEARCH_BACKEND": "auto",
         "TESTING": False,
     }
 
@@ -321,5 +326,11 @@ def validate(config: Mapping[str, Any]) -> None:
     if prefix and not prefix.startswith("/"):
         raise ConfigError("IDEATION_UPLOAD_ACCEL_PREFIX must be empty or a path such as "
                           "/_uploads/")
+    backend = str(config.get("IDEATION_SEARCH_BACKEND") or "auto")
+    if backend not in {"auto", "whoosh", "postgres"}:
+        raise ConfigError("IDEATION_SEARCH_BACKEND must be auto, whoosh or postgres")
+    if backend == "postgres" and not url.startswith("postgresql"):
+        raise ConfigError("IDEATION_SEARCH_BACKEND=postgres needs a PostgreSQL database "
+                          "(IDEATION_DATABASE_URL=postgresql+psycopg://...)")
     if int(config["IDEATION_JOB_THRESHOLD"]) < 0:
         raise ConfigError("IDEATION_JOB_THRESHOLD must be 0 or more (a number of ideas)")

@@ -171,15 +171,27 @@ def _discard_uncommitted(sender: Flask, **extra: object) -> None:
     db.session.rollback()
 
 
+# The search backends a search behaviour test runs on: PostgreSQL full-text search only where
+# the tests run on PostgreSQL. Other tests keep Whoosh (`search_backend`).
+SEARCH_BACKENDS = ("whoosh", "postgres") if TEST_DATABASE_URL else ("whoosh",)
+both_search_backends = pytest.mark.parametrize("search_backend", SEARCH_BACKENDS)
+
+
 @pytest.fixture
-def app(database: dict, tmp_path: Path) -> Iterator[Flask]:
+def search_backend() -> str:
+    """IDEATION_SEARCH_BACKEND of the test app; `both_search_backends` runs a test on each."""
+    return "whoosh"
+
+
+@pytest.fixture
+def app(database: dict, tmp_path: Path, search_backend: str) -> Iterator[Flask]:
     """The app with its tables, and an app context pushed so tests can use the database.
 
     Flask reuses a pushed app context for every request, so ``g`` (the logged-in user, the
     locale, the CSRF token) and uncommitted changes would leak from one request into the next.
     The two signal handlers make each request start clean and end as on a real server.
     """
-    app = make_test_app(database, tmp_path)
+    app = make_test_app(database, tmp_path, IDEATION_SEARCH_BACKEND=search_backend)
     request_started.connect(_clear_request_globals, app)
     request_tearing_down.connect(_discard_uncommitted, app)
     with app.app_context():

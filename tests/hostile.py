@@ -78,6 +78,9 @@ NOT_USER_TEXT: dict[str, str] = {
     "challenges.slug": "checked against [a-z0-9-]",
     "challenges.image_key": "random file name",
     "ideas.source": "set by the code (web/import)",
+    "idea_search.document": "the search terms of the idea's title, description and comments, "
+                            "never shown (ideation.search.postgres)",
+    "idea_search.status": "copied from the idea's status (an enum)",
     "idea_images.storage_key": "random file name", "prototype_images.storage_key": "random",
     "invitations.email": "checked as an e-mail address",
     "role_invitations.email": "checked as an e-mail address",

@@ -9,7 +9,7 @@ import pytest
 from flask import request
 
 from ideation import create_app
-from ideation.config import SETTINGS, ConfigError
+from ideation.config import SETTINGS, ConfigError, validate
 
 STRONG_KEY = "a-long-random-key-that-nobody-guesses-0123456789"
 
@@ -89,6 +89,21 @@ def test_unsupported_default_language_is_refused(make_app, monkeypatch):
     monkeypatch.setenv("IDEATION_DEFAULT_LANGUAGE", "fr")
     with pytest.raises(ConfigError, match="IDEATION_DEFAULT_LANGUAGE"):
         make_app(SECRET_KEY=STRONG_KEY)
+
+
+def test_the_search_backend_is_checked_and_follows_the_database(make_app, monkeypatch):
+    monkeypatch.setenv("IDEATION_SEARCH_BACKEND", "elastic")
+    with pytest.raises(ConfigError, match="IDEATION_SEARCH_BACKEND must be auto, whoosh or"):
+        make_app(SECRET_KEY=STRONG_KEY)
+    monkeypatch.setenv("IDEATION_SEARCH_BACKEND", "auto")
+    app = make_app(SECRET_KEY=STRONG_KEY)
+    on_postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert app.extensions["ideation_search_backend"] == ("postgres" if on_postgres
+                                                         else "whoosh")
+    settings = {**app.config, "IDEATION_SEARCH_BACKEND": "postgres",
+                "SQLALCHEMY_DATABASE_URI": "sqlite:///ideation.db"}
+    with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
+        validate(settings)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
@@ -63,6 +63,16 @@ class Idea(db.Model):
         Index("ix_ideas_gallery_discussed", "challenge_id", "status", "comment_count"),
         Index("ix_ideas_gallery_theme", "challenge_id", "theme_id", "status"),
         Index("ix_ideas_challenge_cluster", "challenge_id", "cluster_id"),
+        # Counting the gallery's ideas and the board's ideas without a group: at 100,000
+        # ideas both counts read every row of the table (50 ms on PostgreSQL); over these
+        # small partial indexes they are index-only scans (see the README's PostgreSQL
+        # section).
+        Index("ix_ideas_count_visible", "challenge_id", "status", "id",
+              postgresql_where=text("merged_into_id IS NULL"),
+              sqlite_where=text("merged_into_id IS NULL")),
+        Index("ix_ideas_count_unclustered", "challenge_id", "status", "id",
+              postgresql_where=text("merged_into_id IS NULL AND cluster_id IS NULL"),
+              sqlite_where=text("merged_into_id IS NULL AND cluster_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

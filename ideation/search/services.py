@@ -1,6 +1,15 @@
-"""Search for the application: keeping the Whoosh index in step with the database, and queries.
+"""Search for the application: keeping the search backend in step with the database, and queries.
 
-Data flow: a change to an idea or its comments adds a ``SearchJob`` in the same transaction
+Two backends sit behind the functions of this module (`backend`): a Whoosh index per challenge
+in the instance folder (one machine; the default on SQLite) and PostgreSQL full-text search
+(`ideation.search.postgres`; the default on PostgreSQL, shared by every host). Both analyse
+text with `ideation.search.analyzers`, so they find the same ideas.
+
+PostgreSQL: a change to an idea or its comments notes the idea (``before_flush``), and just
+before the commit its search row is written or removed in the same transaction
+(`_write_documents`).
+
+Whoosh data flow: a change to an idea or its comments adds a ``SearchJob`` in the same transaction
 (a ``before_flush`` listener, so no service can forget it); after the commit the request
 applies the pending jobs. Jobs are applied while holding the index's write lock and the ideas
 are read from the database inside that lock, so whichever worker writes last writes the
@@ -28,8 +37,9 @@ from ideation.extensions import db
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
 from ideation.jobs import services as jobs
 from ideation.jobs.models import JobState
+from ideation.search import postgres
 from ideation.search.highlighting import SNIPPET_CHARS
-from ideation.search.index import Hit, IdeaIndex, IndexBusy, IndexMissing
+from ideation.search.index import MAX_PER_PAGE, Hit, IdeaIndex, IndexBusy, IndexMissing
 from ideation.search.models import SearchJob
 
 # Attributes of an idea that the index shows or filters on.
@@ -39,6 +49,16 @@ BATCH = 500
 
 def get_index() -> IdeaIndex:
     return current_app.extensions["ideation_search"]
+
+
+def backend() -> str:
+    """"postgres" or "whoosh": IDEATION_SEARCH_BACKEND, where "auto" means PostgreSQL full-text
+    search on a PostgreSQL database and Whoosh on SQLite."""
+    return current_app.extensions.get("ideation_search_backend", "whoosh")
+
+
+def _uses_postgres() -> bool:
+    return has_app_context() and backend() == "postgres"
 
 
 def is_searchable(idea: Idea) -> bool:
@@ -72,6 +92,10 @@ def _queue_changes(session: Session, flush_context: object, instances: object) -
                     ideas.add(obj.idea)
     if not ideas and not idea_ids:
         return
+    if _uses_postgres():
+        session.info.setdefault("search_ideas", set()).update(ideas)
+        session.info.setdefault("search_idea_ids", set()).update(idea_ids)
+        return
     for idea in ideas:
         session.add(SearchJob(idea=idea))
     for idea_id in idea_ids - {i.id for i in ideas if i.id is not None}:
@@ -85,11 +109,58 @@ def _note_commit(session: Session) -> None:
 
 
 def _forget_on_rollback(session: Session) -> None:
-    session.info.pop("search_jobs_added", None)
+    for key in ("search_jobs_added", "search_ideas", "search_idea_ids"):
+        session.info.pop(key, None)
+
+
+def _write_documents(session: Session) -> None:
+    """PostgreSQL: the search rows of the ideas this transaction changed, written just before
+    it commits (so in it)."""
+    if "search_ideas" not in session.info and "search_idea_ids" not in session.info:
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the last changes get their ids (and may note more ideas)
+    ideas = session.info.pop("search_ideas", set())
+    idea_ids = session.info.pop("search_idea_ids", set())
+    idea_ids |= {idea.id for idea in ideas if idea.id is not None}
+    if idea_ids:
+        write_documents(sorted(idea_ids), session)
+
+
+def write_documents(idea_ids: Sequence[int], session: Session | None = None) -> None:
+    """PostgreSQL: write the search rows of ``idea_ids`` as the ideas are in this transaction
+    (and remove those no longer searchable). The ideas' rows are locked first, so that two
+    transactions that each add a comment to one idea write its row one after the other, the
+    second with the first's comment."""
+    if not idea_ids:
+        return
+    session = session or db.session
+    for start in range(0, len(idea_ids), BATCH):
+        chunk = list(idea_ids[start:start + BATCH])
+        session.execute(
+            select(Idea.id).where(Idea.id.in_(chunk)).order_by(Idea.id).with_for_update()
+        )
+        rows = session.execute(
+            select(*_DOCUMENT_COLUMNS, Idea.challenge_id, Idea.merged_into_id,
+                   Challenge.language)
+            .join(Challenge, Challenge.id == Idea.challenge_id)
+            .where(Idea.id.in_(chunk))
+        ).all()
+        searchable = [row for row in rows
+                      if row.status is IdeaStatus.published and row.merged_into_id is None]
+        by_challenge: dict[tuple[int, str], list[Any]] = defaultdict(list)
+        for row in searchable:
+            by_challenge[(row.challenge_id, row.language.value)].append(row)
+        for (challenge_id, language), batch in by_challenge.items():
+            postgres.store(session, challenge_id, language, _documents(batch, session))
+        postgres.remove(session, sorted(set(chunk) - {row.id for row in searchable}))
 
 
 def queue_ideas(idea_ids: Iterable[int]) -> None:
     """Queue ideas written outside the ORM's change tracking (bulk imports)."""
+    if _uses_postgres():
+        db.session.info.setdefault("search_idea_ids", set()).update(idea_ids)
+        return
     db.session.add_all(SearchJob(idea_id=idea_id) for idea_id in idea_ids)
     db.session.info["search_jobs_added"] = True
 
@@ -98,6 +169,10 @@ def purge_ideas(challenge_id: int, idea_ids: Sequence[int]) -> None:
     """Take deleted ideas (and old versions of changed ones) out of the index for good: the
     segments are merged, so no text is left in the files (an account deletion asks for this;
     it is rare)."""
+    if backend() == "postgres":
+        postgres.remove(db.session, idea_ids)  # the rows of deleted ideas went with them
+        db.session.commit()
+        return
     challenge = db.session.get(Challenge, challenge_id)
     if challenge is None:
         return
@@ -115,6 +190,8 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
     web request: schedules the rebuild, see `rebuild_now_or_later`).
     """
     db.session.commit()
+    if backend() == "postgres":
+        return _apply_jobs_to_postgres(limit)
     rows = db.session.execute(
         select(SearchJob.id, SearchJob.idea_id, Idea.challenge_id)
         .join(Idea, Idea.id == SearchJob.idea_id)
@@ -158,6 +235,19 @@ def apply_pending(limit: int = 5000, *, timeout: float | None = None) -> int:
     return applied
 
 
+def _apply_jobs_to_postgres(limit: int) -> int:
+    """Outbox jobs left from a time on Whoosh: their ideas' rows written, the jobs removed."""
+    rows = db.session.execute(
+        select(SearchJob.id, SearchJob.idea_id).order_by(SearchJob.id).limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    write_documents(sorted({idea_id for _, idea_id in rows}))
+    db.session.execute(delete(SearchJob).where(SearchJob.id.in_([job for job, _ in rows])))
+    db.session.commit()
+    return len(rows)
+
+
 def _current_documents(idea_ids: Sequence[int]) -> tuple[list[dict[str, Any]], list[int]]:
     """Read the ideas as they are now: documents to write and ids to remove."""
     db.session.commit()  # start a fresh transaction: see what other workers committed
@@ -168,11 +258,11 @@ def _current_documents(idea_ids: Sequence[int]) -> tuple[list[dict[str, Any]], l
     return docs, removed
 
 
-def _documents(ideas: Sequence[Any]) -> Iterator[dict[str, Any]]:
+def _documents(ideas: Sequence[Any], session: Any = None) -> Iterator[dict[str, Any]]:
     """Search documents of ideas: `Idea` objects, or rows of `_DOCUMENT_COLUMNS`."""
     comments: dict[int, list[str]] = defaultdict(list)
     if ideas:
-        for idea_id, body in db.session.execute(
+        for idea_id, body in (session or db.session).execute(
             select(Comment.idea_id, Comment.body)
             .where(
                 Comment.idea_id.in_([i.id for i in ideas]),
@@ -249,6 +339,8 @@ def rebuild(challenge: Challenge, progress: Any = None, *, processes: int = 1) -
     ``processes`` > 1 (the command line, see `rebuild_processes`) indexes in worker processes.
     """
     language = challenge.language.value
+    if backend() == "postgres":
+        return _rebuild_postgres(challenge, progress)
     return get_index().rebuild(
         challenge.id,
         language,
@@ -256,6 +348,27 @@ def rebuild(challenge: Challenge, progress: Any = None, *, processes: int = 1) -
         progress=progress,
         processes=processes,
     )
+
+
+def _rebuild_postgres(challenge: Challenge, progress: Any = None) -> int:
+    """The challenge's search rows written afresh, in one transaction (searches see the old
+    rows until it commits)."""
+    language = challenge.language.value
+    postgres.clear(db.session, challenge.id)
+    count = 0
+    batch: list[dict[str, Any]] = []
+    for doc in searchable_documents(challenge):
+        batch.append(doc)
+        if len(batch) >= BATCH:
+            count += postgres.store(db.session, challenge.id, language, batch)
+            batch = []
+            if progress is not None:
+                progress(count)
+    count += postgres.store(db.session, challenge.id, language, batch)
+    db.session.commit()
+    if progress is not None:
+        progress(count)
+    return count
 
 
 def rebuild_now_or_later(challenge: Challenge) -> bool:
@@ -341,6 +454,9 @@ def search_ideas(
     A missing or damaged index is never rebuilt here: its rebuild is scheduled and the
     answer comes from the database (`_database_search`) until it is done.
     """
+    if backend() == "postgres":
+        return _postgres_search(challenge, query, theme_id=theme_id, page=page,
+                                per_page=per_page)
     apply_pending(timeout=2.0)
     language = challenge.language.value
     try:
@@ -364,6 +480,13 @@ def similar_ideas(
     if len(text.strip()) < 3:
         return []
     language = challenge.language.value
+    if backend() == "postgres":
+        q = postgres.similar_query(language, text)
+        if q is None:
+            return []
+        _, ranked = postgres.find(db.session, challenge.id, q, exclude_id=exclude_id,
+                                  limit=limit)
+        return _postgres_results(language, q, ranked)
     try:
         hits = get_index().similar(
             challenge.id, language, text, limit=limit, exclude_id=exclude_id
@@ -373,6 +496,32 @@ def similar_ideas(
         return _database_search(challenge, text, per_page=limit, exclude_id=exclude_id).results
     ideas = _load(hit.id for hit in hits)
     return [Result(ideas[hit.id], hit) for hit in hits if hit.id in ideas]
+
+
+def _postgres_search(
+    challenge: Challenge, query: str, *, theme_id: int | None, page: int, per_page: int
+) -> ResultPage:
+    page = max(1, int(page))
+    per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
+    language = challenge.language.value
+    q = postgres.parse(language, (query or "").strip())
+    if q is None:
+        return ResultPage([], 0, page, per_page)
+    total, ranked = postgres.find(db.session, challenge.id, q, theme_id=theme_id,
+                                  offset=(page - 1) * per_page, limit=per_page)
+    return ResultPage(_postgres_results(language, q, ranked), total, page, per_page)
+
+
+def _postgres_results(
+    language: str, q: postgres.Query, ranked: list[tuple[int, float]]
+) -> list[Result]:
+    ideas = _load(idea_id for idea_id, _ in ranked)
+    return [
+        Result(ideas[idea_id], postgres.hit(language, q, idea_id, ideas[idea_id].title,
+                                            ideas[idea_id].description, rank))
+        for idea_id, rank in ranked
+        if idea_id in ideas
+    ]
 
 
 def _index_missing(challenge: Challenge) -> None:
@@ -497,6 +646,8 @@ def _run_after_response(app: Flask, job_ids: list[int]) -> None:
 
 
 def _readiness() -> tuple[str, str]:
+    if backend() == "postgres":
+        return "search", "ok"  # the database's own check covers it
     root = get_index().root
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -514,10 +665,16 @@ _listening = False
 def init_app(app: Flask) -> None:
     global _listening
     app.extensions["ideation_search"] = IdeaIndex(Path(app.instance_path) / "search")
+    chosen = app.config.get("IDEATION_SEARCH_BACKEND") or "auto"
+    if chosen == "auto":
+        on_postgres = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")
+        chosen = "postgres" if on_postgres else "whoosh"
+    app.extensions["ideation_search_backend"] = chosen
     app.extensions.setdefault("ideation_readiness", []).append(_readiness)
     app.after_request(_apply_after_request)
     if not _listening:  # session events are global; register them once per process
         event.listen(Session, "before_flush", _queue_changes)
+        event.listen(Session, "before_commit", _write_documents)
         event.listen(Session, "after_commit", _note_commit)
         event.listen(Session, "after_soft_rollback", lambda s, t: _forget_on_rollback(s))
         _listening = True

@@ -18,7 +18,8 @@ from ideation.jobs.models import Job, JobState
 from ideation.jobs.services import execute
 from ideation.search import services as search
 from ideation.search.index import IndexBusy
-from ideation.search.models import SearchJob
+from ideation.search.models import IdeaSearchDocument, SearchJob
+from tests.conftest import both_search_backends
 from tests.html import visible_text
 from tests.ideas.conftest import make_idea
 
@@ -30,6 +31,7 @@ def found(client, challenge, query: str, **filters: object) -> str:
     return re.sub(r"</?mark[^>]*>", "", response.get_data(as_text=True))
 
 
+@both_search_backends
 def test_a_submitted_idea_is_found_at_once_with_dutch_inflections(client, challenge, author):
     response = client.login(author)
     assert response.status_code == 302
@@ -42,6 +44,7 @@ def test_a_submitted_idea_is_found_at_once_with_dutch_inflections(client, challe
                      page.get_data(as_text=True))
 
 
+@both_search_backends
 def test_search_covers_comments_and_highlights_safely(client, challenge, author, other):
     idea = make_idea(author, challenge, title="<script>alert(1)</script> Ouderschapsplan",
                      description="Een plan dat ouders samen maken.")
@@ -54,6 +57,7 @@ def test_search_covers_comments_and_highlights_safely(client, challenge, author,
     assert "&lt;script&gt;" in page
 
 
+@both_search_backends
 def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, core):
     hidden = make_idea(author, challenge, title="Verborgen voorstel over kinderalimentatie")
     withdrawn = make_idea(author, challenge, title="Ingetrokken voorstel over kinderalimentatie")
@@ -68,6 +72,7 @@ def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, c
     assert "Ingetrokken voorstel" not in page
 
 
+@both_search_backends
 def test_an_edit_replaces_the_indexed_text(client, challenge, author):
     idea = make_idea(author, challenge, title="Eerste titel over mediation")
     services.edit_idea(author, idea, {"title": "Tweede titel over omgangsregeling",
@@ -78,6 +83,7 @@ def test_an_edit_replaces_the_indexed_text(client, challenge, author):
     assert "Tweede titel" not in found(client, challenge, "mediation")
 
 
+@both_search_backends
 def test_filters_combine_with_the_query(client, challenge, author):
     first, second = challenge.themes[0], challenge.themes[1]
     make_idea(author, challenge, title="Scheidingsloket in de wijk", theme_id=first.id)
@@ -178,6 +184,7 @@ def test_a_busy_index_keeps_the_change_queued_until_it_can_be_written(
     assert idea.id in index.doc_ids(challenge.id)
 
 
+@both_search_backends
 def test_similar_ideas_endpoint_returns_published_titles(client, challenge, author):
     make_idea(author, challenge, title="Eén digitaal loket voor scheidende ouders")
     response = client.get(f"/c/{challenge.slug}/ideas/similar",
@@ -187,6 +194,7 @@ def test_similar_ideas_endpoint_returns_published_titles(client, challenge, auth
     assert titles == ["Eén digitaal loket voor scheidende ouders"]
 
 
+@both_search_backends
 def test_without_javascript_similar_ideas_show_after_the_first_attempt(
     client, challenge, author, other
 ):
@@ -207,6 +215,7 @@ def test_without_javascript_similar_ideas_show_after_the_first_attempt(
     assert db.session.scalar(select(func.count(Idea.id))) == 2
 
 
+@both_search_backends
 def test_reindex_command_rebuilds_with_progress(app, runner, challenge, author):
     for n in range(3):
         make_idea(author, challenge, title=f"Idee nummer {n} over co-ouderschap")
@@ -239,12 +248,14 @@ def _submit_many(config: dict, challenge_id: int, author_id: int, start: int, co
         db.engine.dispose()
 
 
+@both_search_backends
 def test_index_matches_the_database_after_concurrent_writes_from_several_processes(
-    app, challenge, author
+    app, challenge, author, search_backend
 ):
     config = {key: app.config[key] for key in (
         "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS")}
     config["INSTANCE_PATH"] = app.instance_path
+    config["IDEATION_SEARCH_BACKEND"] = search_backend
     if db.engine.dialect.name == "sqlite":
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     db.session.commit()
@@ -263,9 +274,18 @@ def test_index_matches_the_database_after_concurrent_writes_from_several_process
         Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published)))
     assert len(published) == 60
     assert db.session.scalar(select(func.count(SearchJob.id))) == 0
-    assert search.get_index().doc_ids(challenge.id) == published
+    assert indexed_ids(challenge) == published
 
 
+def indexed_ids(challenge) -> set[int]:
+    """The ideas the search backend holds for ``challenge``."""
+    if search.backend() == "postgres":
+        return set(db.session.scalars(select(IdeaSearchDocument.idea_id).where(
+            IdeaSearchDocument.challenge_id == challenge.id)))
+    return search.get_index().doc_ids(challenge.id)
+
+
+@both_search_backends
 def test_other_users_see_only_published_results_even_in_the_core_team(
     client, challenge, author, core
 ):
@@ -276,6 +296,7 @@ def test_other_users_see_only_published_results_even_in_the_core_team(
     assert "Wachtend idee" not in found(client, challenge, "kinderbijslag")
 
 
+@both_search_backends
 def test_search_queries_that_are_garbage_never_fail(client, challenge, author):
     make_idea(author, challenge)
     for query in ['AND OR (', '"', "title:", "*", "x" * 500, "😀 ü ß", "<b>"]:
