@@ -27,6 +27,7 @@ from ideation.ideas.models import Idea, IdeaStatus
 from ideation.ideas.services import taking_part
 from ideation.prototypes.models import Prototype
 from ideation.reports.models import Agenda
+from ideation.sessions.services import held_sessions
 from ideation.validation.decision import prototype_decisions
 from ideation.validation.models import Decision, Response, Round, RoundState
 from ideation.validation.results import QuestionResult, question_results, respondents_of
@@ -43,8 +44,7 @@ class Numbers:
     prototypes: int
     rounds: int
     responses: int
-    # Sessions held: counted once live sessions exist (issue 20); until then left out rather
-    # than shown as a made-up number.
+    sessions: int  # live sessions held (closed)
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,7 @@ def numbers(challenge: Challenge, clusters: int, concepts: list[ConceptPart]) ->
         prototypes=all_prototypes,
         rounds=len(rounds),
         responses=sum(r.respondents for r in rounds),
+        sessions=len(held_sessions(challenge)),
     )
 
 
