@@ -83,7 +83,7 @@ stress: install-dev chromium pango
 	$(BIN)/python -m pytest -m stress --timeout 1800 tests/stress $(PYTEST_ARGS)
 
 # ruff's rules (the code is wrapped by hand at 100 columns, not by ruff format), then vulture
-# for dead code (its settings in pyproject.toml, names it cannot see in vulture_whitelist.py).
+# for dead code (its settings in pyproject.toml, names it cannot see in .ci/vulture_whitelist.py).
 lint: install-dev
 	$(BIN)/ruff check ideation tests bench migrations
 	$(BIN)/vulture
