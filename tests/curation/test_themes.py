@@ -8,7 +8,9 @@ import pytest
 from ideation.curation.naming import extractive_summary, readable_name
 from ideation.curation.themes import (
     MAX_THEMES,
+    _embedder,
     cut,
+    embed,
     group_ideas,
     spherical_kmeans,
     suggest_themes,
@@ -131,6 +133,18 @@ def test_ward_merges_the_closest_groups_first_and_cut_follows_the_merges() -> No
     assert max(costs[:4]) < min(costs[4:])  # the halves first, the true groups last
     assert np.array_equal(cut(merges, 8, 4)[halves], cut(merges, 8, 4)[halves])
     assert _pure(cut(merges, 8, 4)[halves], truth)
+
+
+def test_embed_gives_the_vectors_of_wordllamas_own_embed() -> None:
+    texts = ["Meer bankjes in het park", "two  spaces and trailing ", "   ", "", "\n",
+             "title\ndescription, with (punctuation)!", "café naïve über", "emoji 😀 ok",
+             "x▁y already", "a", "a", "C# and C++ on .NET 4.5?"]
+    own = np.nan_to_num(np.asarray(_embedder().embed(texts, norm=False), dtype=np.float32))
+    norms = np.linalg.norm(own, axis=1, keepdims=True)
+    expected = np.divide(own, norms, out=np.zeros_like(own), where=norms > 0)
+
+    assert np.allclose(embed(texts), expected, atol=1e-5)
+    assert not embed([""]).any()
 
 
 def test_spherical_kmeans_separates_clear_groups_and_is_repeatable() -> None:
