@@ -22,6 +22,7 @@ With k given, k-means finds k groups; more than ``MAX_THEMES`` are again combine
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize
-from tokenizers import Tokenizer, normalizers
+from tokenizers import Tokenizer
 
 from ideation.curation.clustering import _identity, _Tokens, _word_vectorizer
 from ideation.curation.naming import extractive_summary, readable_name
@@ -118,10 +119,9 @@ _PIECE = re.compile("▁*[^▁]+|▁+")
 @lru_cache(maxsize=1)
 def _piece_tokenizer() -> Tokenizer:
     """WordLlama's tokenizer for text already written with "▁": no normaliser, no padding."""
-    tokenizer = Tokenizer.from_str(_embedder().tokenizer.to_str())
-    tokenizer.normalizer = normalizers.Sequence([])
-    tokenizer.no_padding()
-    return tokenizer
+    settings = json.loads(_embedder().tokenizer.to_str())
+    settings.update(normalizer=None, padding=None)
+    return Tokenizer.from_str(json.dumps(settings))
 
 
 def _token_counts(texts: Sequence[str], vocabulary: int) -> sparse.csr_matrix:
