@@ -30,7 +30,7 @@ WEB_PAGES = ("challenge_page", "gallery_page", "idea_page", "search_page",
              "concept_page", "prototype_page", "results_page", "decision_page")
 SEARCH_SIZE = ("p50_ms", "p95_ms", "fts5_p95_ms", "ratio_to_fts5")
 CLUSTER_SET = ("acc", "nmi", "seconds", "baseline_acc", "baseline_nmi", "previous_acc",
-               "previous_nmi")
+               "previous_nmi", "gsdmm_acc", "gsdmm_nmi", "gsdmm_seconds")
 AUTO = ("fine_acc", "fine_nmi", "fine_groups", "top_acc", "top_nmi", "themes", "seconds")
 HELDOUT_SET = ("k", "acc", "nmi", "previous_acc")
 # A tuple lists leaf keys; a dict maps keys to their own spec; None keeps the value as it is.

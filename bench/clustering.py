@@ -8,7 +8,9 @@ On StackOverflow, SearchSnippets and Biomedical (``../shared/datasets/stc2-xu201
   (``baseline_acc``, ``baseline_nmi``), each the median of three seeds;
 * with k not given (``auto``): the fine level (``fine_acc``, ``fine_nmi``, ``fine_groups``), the
   themes (``top_acc``, ``top_nmi``, ``themes``) and, for comparison, the previous method's own
-  choice of k (``previous_acc``, ``previous_nmi``, ``previous_k``).
+  choice of k (``previous_acc``, ``previous_nmi``, ``previous_k``);
+* with k given, GSDMM, the Dirichlet multinomial mixture for short texts (``bench/gsdmm.py``:
+  ``gsdmm_acc``, ``gsdmm_nmi``, ``gsdmm_seconds``), also the median of three seeds.
 
 The held-out sets with many small topics of very uneven size (``../shared/datasets/
 shorttext-rakib-sccl/``: GoogleNews-TS, 152 topics of 3 to 430 texts; Tweet, 89 topics of 1 to
@@ -31,7 +33,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import normalized_mutual_info_score
 
-from bench import tfidf_lsa
+from bench import gsdmm, tfidf_lsa
 from ideation.curation.themes import embed, group_ideas, suggest_themes
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -80,11 +82,11 @@ def _median(rows: list[tuple[float, ...]], column: int, digits: int = 4) -> floa
 
 
 def _measure(texts: list[str], truth: np.ndarray, k: int, *, previous: bool = True,
-             baseline: bool = True) -> dict:
+             baseline: bool = True, dmm: bool = False) -> dict:
     started = time.perf_counter()
     vectors = embed(texts)
     embedding_s = time.perf_counter() - started
-    given, auto, old, old_auto, plain = [], [], [], [], []
+    given, auto, old, old_auto, plain, mixture = [], [], [], [], [], []
     for seed in SEEDS:
         start = time.perf_counter()
         fine, _ = group_ideas(vectors, k, seed)
@@ -100,6 +102,10 @@ def _measure(texts: list[str], truth: np.ndarray, k: int, *, previous: bool = Tr
                         time.perf_counter() - start))
             found = tfidf_lsa.labels(texts, "en", None, seed)
             old_auto.append((*_scores(truth, found), len(set(found.tolist()))))
+        if dmm:
+            start = time.perf_counter()
+            mixture.append((*_scores(truth, gsdmm.labels(texts, k, seed)),
+                            time.perf_counter() - start))
         if baseline:
             matrix = TfidfVectorizer().fit_transform(texts)
             plain.append(_scores(truth, KMeans(k, random_state=seed).fit_predict(matrix)))
@@ -115,6 +121,9 @@ def _measure(texts: list[str], truth: np.ndarray, k: int, *, previous: bool = Tr
         result["auto"].update(previous_acc=_median(old_auto, 0),
                               previous_nmi=_median(old_auto, 1),
                               previous_k=int(_median(old_auto, 2, 0)))
+    if dmm:
+        result.update(gsdmm_acc=_median(mixture, 0), gsdmm_nmi=_median(mixture, 1),
+                      gsdmm_seconds=_median(mixture, 2, 2))
     if baseline:
         result.update(baseline_acc=_median(plain, 0), baseline_nmi=_median(plain, 1))
     return result
@@ -132,7 +141,7 @@ def run() -> dict:
     results: dict = {}
     for name, k in SETS.items():
         texts, truth = load(name)
-        results[name] = _measure(texts, truth, k)
+        results[name] = _measure(texts, truth, k, dmm=True)
         print(f"   {name}: {results[name]}", flush=True)
     results["auto"] = {
         name: {"fine_nmi": results[name]["auto"]["fine_nmi"], "k_given_nmi": results[name]["nmi"],
