@@ -186,7 +186,6 @@ def _more_states(users: dict[str, Any]) -> set[str]:
     from ideation.demo import SLUG
     from ideation.ideas import services as ideas
     from ideation.ideas.importer import ImportFile, Row, import_ideas
-    from ideation.ideas.models import CommentStatus, IdeaStatus
     from ideation.moderation import services as moderation
     from ideation.privacy.services import set_statement
 
@@ -201,7 +200,7 @@ def _more_states(users: dict[str, Any]) -> set[str]:
         "photo_alt": "Een foto"}, [_photo()])
     hidden = ideas.submit_idea(citizen, challenge, {
         "title": "Verborgen", "description": "Tekst", "consent": True})
-    ideas.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden om te verbergen")
+    moderation.decide_on_idea(core, hidden, "hide", "Reden om te verbergen")
     withdrawn = ideas.submit_idea(citizen, challenge, {
         "title": "Ingetrokken", "description": "Tekst", "consent": True})
     ideas.withdraw_idea(citizen, withdrawn)
@@ -210,7 +209,7 @@ def _more_states(users: dict[str, Any]) -> set[str]:
     note = ideas.comment(citizen, photo, "Een reactie")
     ideas.comment(reporter, photo, "Een antwoord", parent=note)
     rude = ideas.comment(reporter, anonymous, "Niet netjes")
-    ideas.moderate_comment(core, rude, CommentStatus.hidden, "Reden voor de reactie")
+    moderation.decide_on_comment(core, rude, "hide", "Reden voor de reactie")
     moderation.report_idea(reporter, photo, "Meldreden")
     moderation.report_comment(reporter, note, "Meldreden reactie")
     dismissed = moderation.report_idea(admin, anonymous, "Nog een melding")

@@ -30,7 +30,7 @@ from ideation.curation import duplicates as curation
 from ideation.demo import DEMO_EXTENSIONS, SLUG
 from ideation.extensions import db
 from ideation.ideas import services
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas.models import Idea
 from ideation.moderation import services as moderation
 
 CITIZENS = [
@@ -386,8 +386,8 @@ def _every_other_state(challenge: Challenge, core: User, people: list[User],
     curation.merge_duplicate(core, duplicate, ideas[0],
                              "Dit idee zegt hetzelfde als het idee over één digitaal loket.")
     services.withdraw_idea(citizen, _send_in(citizen, challenge, WITHDRAWN, 26))
-    services.moderate_idea(core, _send_in(people[4], challenge, ADVERTISEMENT, 20),
-                           IdeaStatus.hidden, HIDDEN_REASON)
+    moderation.decide_on_idea(core, _send_in(people[4], challenge, ADVERTISEMENT, 20), "hide",
+                              HIDDEN_REASON)
     # The team checked new ideas first for a day: two still wait. New ideas go straight on.
     services.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
     for number, row in enumerate(WAITING):

@@ -1,4 +1,4 @@
-"""Idea rules: submit, edit, withdraw, moderate, support, comment; and the read queries.
+"""Idea rules: submit, edit, withdraw, support, comment; and the read queries.
 
 Every function takes the acting user and plain data, checks permission and phase, changes the
 models and flushes; the view commits. Each change of an idea's status writes an AuditEvent.
@@ -45,7 +45,7 @@ from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, can_manage
 from ideation.core.routing import optional_database_id
-from ideation.core.signals import comment_published, email_confirmed, idea_moderated
+from ideation.core.signals import comment_published, email_confirmed
 from ideation.extensions import db
 from ideation.ideas.models import (
     Comment,
@@ -295,27 +295,6 @@ def withdraw_idea(author: User, idea: Idea) -> None:
                  new=idea.status, public=old is IdeaStatus.published)
 
 
-def moderate_idea(actor: User, idea: Idea, status: IdeaStatus, reason: str | None = "") -> None:
-    """The core team publishes a pending idea, or hides one with a reason the author sees."""
-    if not can_manage(actor, idea.challenge):
-        raise PermissionDenied()
-    if status not in (IdeaStatus.published, IdeaStatus.hidden):
-        raise IdeaError(_("Choose publish or hide."), "status")
-    if idea.status in (IdeaStatus.withdrawn, IdeaStatus.draft):
-        raise IdeaError(_("The author has withdrawn this idea."), "status")
-    reason = (reason or "").strip()
-    if status is IdeaStatus.hidden and not reason:
-        raise IdeaError(_("Tell the author why the idea is hidden."), "reason")
-    if status is idea.status:
-        return
-    old = idea.status
-    idea.status = status
-    idea.hidden_reason = reason if status is IdeaStatus.hidden else None
-    record_event(actor, f"idea.{status.value}", idea, challenge=idea.challenge, old=old,
-                 new=status, reason=reason or None)
-    idea_moderated.send(idea, actor=actor, status=status, reason=reason or None)
-
-
 def count_public_comments(idea: Idea) -> int:
     """Comments the public sees: published, and not a reply under a hidden comment."""
     parent = aliased(Comment)
@@ -325,31 +304,6 @@ def count_public_comments(idea: Idea) -> int:
         .where(Comment.idea_id == idea.id, Comment.status == CommentStatus.published,
                or_(Comment.parent_id.is_(None), parent.status == CommentStatus.published))
     ) or 0
-
-
-def moderate_comment(actor: User, item: Comment, status: CommentStatus,
-                     reason: str | None = "") -> None:
-    """The core team hides a comment with a reason its author sees, or shows it again.
-
-    Replies under a hidden comment disappear from the public with it, so ``comment_count`` is
-    counted again rather than decremented by one.
-    """
-    idea = item.idea
-    if not can_manage(actor, idea.challenge):
-        raise PermissionDenied()
-    if status not in (CommentStatus.published, CommentStatus.hidden):
-        raise IdeaError(_("Choose show or hide."), "status")
-    reason = (reason or "").strip()
-    if status is CommentStatus.hidden and not reason:
-        raise IdeaError(_("Tell the author why the response is hidden."), "reason")
-    if status is item.status:
-        return
-    old = item.status
-    item.status = status
-    db.session.flush()
-    idea.comment_count = count_public_comments(idea)
-    record_event(actor, f"comment.{status.value}", item, challenge=idea.challenge, old=old,
-                 new=status, reason=reason or None, details={"idea_id": idea.id})
 
 
 # --- supports -------------------------------------------------------------------------------

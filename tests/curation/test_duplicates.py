@@ -15,6 +15,7 @@ from ideation.curation.services import CurationError
 from ideation.extensions import db
 from ideation.ideas import services as idea_services
 from ideation.ideas.models import Idea, IdeaStatus
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.html import parse
 from tests.ideas.conftest import make_idea, quick_user
@@ -223,7 +224,7 @@ def _already_merged(core, kept, duplicate):
 
 
 def _hidden(core, kept, duplicate):
-    idea_services.moderate_idea(core, duplicate, IdeaStatus.hidden, "Reclame")
+    moderation.decide_on_idea(core, duplicate, "hide", "Reclame")
     db.session.commit()
     return duplicate, kept
 

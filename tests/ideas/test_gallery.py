@@ -10,6 +10,7 @@ from ideation.core.db import utcnow
 from ideation.extensions import db
 from ideation.ideas import services
 from ideation.ideas.models import Idea, IdeaImage, IdeaStatus
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import counted_queries, make_idea, quick_user
 
@@ -53,7 +54,7 @@ def test_gallery_filters_by_theme(english, challenge, author):
 def test_only_the_core_team_filters_by_status(english, challenge, author, core):
     make_idea(author, challenge, title="Zichtbaar")
     hidden = make_idea(author, challenge, title="Verborgen idee")
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden")
+    moderation.decide_on_idea(core, hidden, "hide", "Reden")
     db.session.commit()
     public = english.get(f"/c/{challenge.slug}/ideas?status=hidden").get_data(as_text=True)
     assert "Verborgen idee" not in public and 'name="status"' not in public
@@ -138,7 +139,7 @@ def test_the_photo_route_refuses_photos_of_hidden_ideas_to_the_public(client, ch
                                                                       author, core):
     idea = make_idea(author, challenge, photos=1)
     key = idea.images[0].storage_key
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Herkenbaar kind op de foto")
+    moderation.decide_on_idea(core, idea, "hide", "Herkenbaar kind op de foto")
     db.session.commit()
     assert client.get(f"/media/ideas/{key}/display").status_code == 404
     client.login(author)

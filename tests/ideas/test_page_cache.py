@@ -8,7 +8,8 @@ from markupsafe import Markup
 from ideation.core import cache
 from ideation.extensions import db
 from ideation.ideas import services
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas.models import Idea
+from ideation.moderation import services as moderation
 from ideation.search import services as search
 from tests.conftest import CSRF_PATTERN, make_test_app
 from tests.ideas.conftest import counted_queries, make_idea
@@ -54,7 +55,7 @@ def test_a_hidden_idea_disappears_from_the_cached_pages(english, challenge, auth
     idea = make_idea(author, challenge, title="Reclame voor een winkel")
     assert english.get(f"/c/{challenge.slug}/ideas/{idea.id}").status_code == 200
     assert "Reclame voor een winkel" in english.get(f"/c/{challenge.slug}/ideas").text
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Reclame")
+    moderation.decide_on_idea(core, idea, "hide", "Reclame")
     db.session.commit()
     assert english.get(f"/c/{challenge.slug}/ideas/{idea.id}").status_code == 404
     page = english.get(f"/c/{challenge.slug}/ideas").get_data(as_text=True)

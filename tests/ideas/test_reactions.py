@@ -15,6 +15,7 @@ from ideation.core.permissions import PermissionDenied
 from ideation.extensions import db
 from ideation.ideas import services
 from ideation.ideas.models import Comment, IdeaStatus, Support
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
 
@@ -152,9 +153,9 @@ def test_editing_is_only_possible_while_the_dream_phase_is_open(english, challen
 def test_each_state_change_of_an_idea_writes_an_audit_event(app, challenge, author, core):
     services.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
     idea = make_idea(author, challenge)
-    services.moderate_idea(core, idea, IdeaStatus.published)
+    moderation.decide_on_idea(core, idea, "publish")
     services.edit_idea(author, idea, {"title": "Anders", "description": "Nieuw"})
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Bevat een naam van een kind")
+    moderation.decide_on_idea(core, idea, "hide", "Bevat een naam van een kind")
     services.withdraw_idea(author, idea)
     db.session.commit()
     events = db.session.scalars(
@@ -175,14 +176,14 @@ def test_each_state_change_of_an_idea_writes_an_audit_event(app, challenge, auth
 def test_hiding_needs_a_reason(app, challenge, author, core):
     idea = make_idea(author, challenge)
     with pytest.raises(services.IdeaError):
-        services.moderate_idea(core, idea, IdeaStatus.hidden, "")
+        moderation.decide_on_idea(core, idea, "hide", "")
 
 
 def test_my_ideas_shows_each_idea_with_its_status_and_history(english, challenge, author, core):
     kept = make_idea(author, challenge, title="Blijft staan")
     hidden = make_idea(author, challenge, title="Wordt verborgen")
     make_idea(quick_user(), challenge, title="Van iemand anders")
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Dubbel met een ander idee")
+    moderation.decide_on_idea(core, hidden, "hide", "Dubbel met een ander idee")
     db.session.commit()
     english.login(author)
     page = english.get("/my/ideas").get_data(as_text=True)

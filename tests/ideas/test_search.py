@@ -16,6 +16,7 @@ from ideation.ideas import services
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.jobs.models import Job, JobState
 from ideation.jobs.services import execute
+from ideation.moderation import services as moderation
 from ideation.search import services as search
 from ideation.search.index import IndexBusy
 from ideation.search.models import IdeaSearchDocument, SearchJob
@@ -63,7 +64,7 @@ def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, c
     withdrawn = make_idea(author, challenge, title="Ingetrokken voorstel over kinderalimentatie")
     assert "Verborgen voorstel" in found(client, challenge, "kinderalimentatie")
 
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Bevat namen van kinderen")
+    moderation.decide_on_idea(core, hidden, "hide", "Bevat namen van kinderen")
     services.withdraw_idea(author, withdrawn)
     db.session.commit()
 
@@ -290,7 +291,7 @@ def test_other_users_see_only_published_results_even_in_the_core_team(
     client, challenge, author, core
 ):
     idea = make_idea(author, challenge, title="Wachtend idee over de kinderbijslag")
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Dubbel")
+    moderation.decide_on_idea(core, idea, "hide", "Dubbel")
     db.session.commit()
     client.login(core)
     assert "Wachtend idee" not in found(client, challenge, "kinderbijslag")

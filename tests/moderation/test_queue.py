@@ -34,7 +34,7 @@ def test_the_tabs_hold_pending_reported_and_hidden_items_with_their_counts(
     add_reports(idea, reporters[:2], "Reclame")
     add_reports(comment, reporters[2:], "Grof")
     hidden = make_idea(author, challenge, title="Al verborgen")
-    idea_services.moderate_idea(core, hidden, IdeaStatus.hidden, "Persoonlijke gegevens")
+    services.decide_on_idea(core, hidden, "hide", "Persoonlijke gegevens")
     db.session.commit()
     premoderate(challenge, core)
     older = make_idea(author, challenge, title="Oudste wachtende")

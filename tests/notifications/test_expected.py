@@ -185,7 +185,7 @@ def test_the_digest_command_sends_what_is_due(runner, app, challenge, author, ot
     wants(author, Topic.moderation, Channel.digest)
     idea = make_idea(author, challenge)
     assert idea.status is IdeaStatus.published
-    ideas.moderate_idea(quick_user("core_team", challenge), idea, IdeaStatus.hidden, "Dubbel.")
+    moderation.decide_on_idea(quick_user("core_team", challenge), idea, "hide", "Dubbel.")
     db.session.commit()
 
     result = runner.invoke(args=["notifications", "digest"])
