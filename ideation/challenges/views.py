@@ -42,7 +42,7 @@ from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attach_error, attempt, ensure_button_posted, submit
 from ideation.extensions import db
-from ideation.ideas.services import TakingPart, taking_part
+from ideation.ideas.reading import TakingPart, taking_part
 from ideation.loaders import get_challenge
 from ideation.media.storage import send_upload
 

@@ -44,7 +44,7 @@ from ideation.curation.forms import (
 )
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import reading, visibility
 from ideation.ideas.models import Idea
 from ideation.jobs import services as jobs
 from ideation.loaders import get_challenge
@@ -77,7 +77,7 @@ def published_clusters(challenge: Challenge) -> list[tuple[PublicCluster, int]]:
 def merged_into(idea: Idea) -> Idea | None:
     """For the idea page: the idea this one is merged into, when the viewer may see it."""
     kept = duplicates.merged_into(idea)
-    return kept if kept is not None and idea_services.visible_to(current_user, kept) else None
+    return kept if kept is not None and visibility.visible_to(current_user, kept) else None
 
 
 @bp.app_template_global()
@@ -372,7 +372,7 @@ def split(slug: str, cluster_id: int) -> Response:
 
 
 def _get_idea(challenge: Challenge, idea_id: int) -> Idea:
-    idea = idea_services.get_idea(challenge, idea_id)
+    idea = reading.get_idea(challenge, idea_id)
     if idea is None:
         abort(404)
     return idea

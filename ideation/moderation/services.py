@@ -40,8 +40,10 @@ from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, ensure_can_manage
 from ideation.core.signals import idea_moderated, report_made
 from ideation.extensions import db
+from ideation.ideas.commenting import count_public_comments
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
-from ideation.ideas.services import IdeaError, count_public_comments, visible_to
+from ideation.ideas.visibility import visible_to
 from ideation.moderation.models import REASON_MAX, Report, ReportStatus
 
 PER_PAGE = 30

@@ -24,7 +24,7 @@ from ideation.concepts.models import Concept
 from ideation.curation.models import Cluster
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import taking_part
+from ideation.ideas.reading import taking_part
 from ideation.prototypes.models import Prototype
 from ideation.reports.models import Agenda
 from ideation.sessions.services import held_sessions

@@ -40,7 +40,7 @@ from ideation.core.permissions import ensure_can_manage
 from ideation.core.routing import optional_database_id
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import settings_for
+from ideation.ideas.visibility import settings_for
 from ideation.process.models import StakeholderMapEntry
 from ideation.sessions.models import (
     Dot,

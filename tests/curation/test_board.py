@@ -11,7 +11,7 @@ from ideation.core.db import utcnow
 from ideation.curation import services
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import submitting
 from ideation.ideas.models import Idea
 from ideation.moderation import services as moderation
 from tests import factories
@@ -81,7 +81,7 @@ def test_hidden_pending_and_withdrawn_ideas_never_reach_the_board(client, challe
     services.move_ideas_to_cluster(core, challenge, [clustered_then_hidden.id], cluster)
     moderation.decide_on_idea(core, hidden, "hide", "Reden")
     moderation.decide_on_idea(core, clustered_then_hidden, "hide", "Reden")
-    idea_services.withdraw_idea(author, withdrawn)
+    submitting.withdraw_idea(author, withdrawn)
     db.session.commit()
     client.login(core)
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from ideation.challenges.models import Challenge
 from ideation.demo import SLUG
 from ideation.extensions import db
-from ideation.ideas import services
 from ideation.ideas.models import Comment, Idea, IdeaImage
+from ideation.ideas.photos import image_store
 
 
 def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comments(runner,
@@ -28,7 +28,7 @@ def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comm
     assert db.session.scalar(select(func.count(Comment.id))) > 0
     images = db.session.scalars(select(IdeaImage)).all()
     assert len(images) >= 5
-    assert all(services.image_store().path_for(i.storage_key).is_file() for i in images)
+    assert all(image_store().path_for(i.storage_key).is_file() for i in images)
 
 
 def test_loading_the_demo_twice_adds_no_ideas(runner, app):

@@ -8,7 +8,7 @@ import pytest
 
 from ideation.core.db import utcnow
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import reading, submitting
 from ideation.ideas.models import Idea, IdeaImage, IdeaStatus
 from ideation.moderation import services as moderation
 from tests import factories
@@ -38,9 +38,9 @@ def test_gallery_sorts_by_newest_support_and_responses(app, challenge, author):
     a, b, c = add_ideas(challenge, author, 3)
     a.support_count, b.comment_count = 5, 7
     db.session.commit()
-    assert titles(services.gallery(challenge, None)) == [c.title, b.title, a.title]
-    assert titles(services.gallery(challenge, None, sort="supported"))[0] == a.title
-    assert titles(services.gallery(challenge, None, sort="discussed"))[0] == b.title
+    assert titles(reading.gallery(challenge, None)) == [c.title, b.title, a.title]
+    assert titles(reading.gallery(challenge, None, sort="supported"))[0] == a.title
+    assert titles(reading.gallery(challenge, None, sort="discussed"))[0] == b.title
 
 
 def test_gallery_filters_by_theme(english, challenge, author):
@@ -66,11 +66,11 @@ def test_only_the_core_team_filters_by_status(english, challenge, author, core):
 
 def test_withdrawn_ideas_are_left_out_of_the_gallery(app, challenge, author, core):
     idea = make_idea(author, challenge)
-    services.withdraw_idea(author, idea)
+    submitting.withdraw_idea(author, idea)
     db.session.commit()
     for viewer in (None, author, core):
-        assert services.gallery(challenge, viewer).total == 0
-    assert services.gallery(challenge, core, status=IdeaStatus.withdrawn).total == 1
+        assert reading.gallery(challenge, viewer).total == 0
+    assert reading.gallery(challenge, core, status=IdeaStatus.withdrawn).total == 1
 
 
 def test_gallery_pages_hold_24_ideas_with_next_and_prev_links(english, challenge, author):
@@ -118,7 +118,7 @@ def test_gallery_of_300_ideas_runs_a_bounded_number_of_queries(client, challenge
         db.session.expire_all()  # nothing from the previous round may be reused...
         _ = (challenge.is_published, viewer and viewer.memberships)  # ...except these
         with counted_queries() as statements:
-            page = services.gallery(challenge, viewer, sort="discussed", per_page=per_page)
+            page = reading.gallery(challenge, viewer, sort="discussed", per_page=per_page)
             for idea in page.items:  # what a card touches
                 _ = (idea.images, idea.theme, idea.author, idea.title)
         assert len(page.items) == per_page

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from ideation.core import cache
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import reading
 from ideation.ideas.models import Idea
 from ideation.moderation import services as moderation
 from ideation.search import services as search
@@ -48,7 +48,7 @@ def test_a_new_idea_is_counted_and_listed_at_once(english, challenge, author):
     make_idea(author, challenge, title="Tweede idee")
     page = english.get(f"/c/{challenge.slug}/ideas").get_data(as_text=True)
     assert "2 ideas" in page and "Tweede idee" in page
-    assert services.count_published(challenge) == 2
+    assert reading.count_published(challenge) == 2
 
 
 def test_a_hidden_idea_disappears_from_the_cached_pages(english, challenge, author, core):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import commenting
 from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
@@ -67,7 +67,7 @@ def test_permission_matrix(client, route, role, expected):
     idea = make_idea(author, challenge, photos=photos)
     hidden = make_idea(author, challenge, photos=photos, title="Verborgen")
     moderation.decide_on_idea(core, hidden, "hide", "Reden")
-    comment = services.comment(author, idea, "Eerste reactie")
+    comment = commenting.comment(author, idea, "Eerste reactie")
     db.session.commit()
     users = {"citizen": author, "other_citizen": quick_user(),
              "other_core_team": quick_user("core_team", elsewhere), "core_team": core,

@@ -12,7 +12,7 @@ from flask import has_request_context
 from sqlalchemy import func, select
 
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import commenting, submitting
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.jobs.models import Job, JobState
 from ideation.jobs.services import execute
@@ -49,7 +49,7 @@ def test_a_submitted_idea_is_found_at_once_with_dutch_inflections(client, challe
 def test_search_covers_comments_and_highlights_safely(client, challenge, author, other):
     idea = make_idea(author, challenge, title="<script>alert(1)</script> Ouderschapsplan",
                      description="Een plan dat ouders samen maken.")
-    services.comment(other, idea, "Graag ook een mediator erbij betrekken")
+    commenting.comment(other, idea, "Graag ook een mediator erbij betrekken")
     db.session.commit()
 
     assert "Ouderschapsplan" in found(client, challenge, "mediator")
@@ -65,7 +65,7 @@ def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, c
     assert "Verborgen voorstel" in found(client, challenge, "kinderalimentatie")
 
     moderation.decide_on_idea(core, hidden, "hide", "Bevat namen van kinderen")
-    services.withdraw_idea(author, withdrawn)
+    submitting.withdraw_idea(author, withdrawn)
     db.session.commit()
 
     page = found(client, challenge, "kinderalimentatie")
@@ -76,8 +76,8 @@ def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, c
 @both_search_backends
 def test_an_edit_replaces_the_indexed_text(client, challenge, author):
     idea = make_idea(author, challenge, title="Eerste titel over mediation")
-    services.edit_idea(author, idea, {"title": "Tweede titel over omgangsregeling",
-                                      "description": idea.description, "theme_id": None})
+    submitting.edit_idea(author, idea, {"title": "Tweede titel over omgangsregeling",
+                                        "description": idea.description, "theme_id": None})
     db.session.commit()
 
     assert "Tweede titel" in found(client, challenge, "omgangsregeling")
@@ -236,7 +236,7 @@ def _submit_many(config: dict, challenge_id: int, author_id: int, start: int, co
         challenge = db.session.get(Challenge, challenge_id)
         author = db.session.get(User, author_id)
         for n in range(start, start + count):
-            services.submit_idea(author, challenge, {
+            submitting.submit_idea(author, challenge, {
                 "title": f"Gelijktijdig idee {n}", "description": "Van een andere werker.",
                 "consent": True}, [])
             db.session.commit()
@@ -314,8 +314,8 @@ def test_a_finished_job_id_is_never_given_to_a_new_job(app, challenge, author):
     assert last is not None
     search.apply_pending()
     assert db.session.scalar(select(func.count(SearchJob.id))) == 0
-    services.edit_idea(author, idea, {"title": "Nieuwe titel", "description": "Tekst",
-                                      "theme_id": None})
+    submitting.edit_idea(author, idea, {"title": "Nieuwe titel", "description": "Tekst",
+                                        "theme_id": None})
     db.session.commit()
     newest = db.session.scalar(select(func.max(SearchJob.id)))
     assert newest > last

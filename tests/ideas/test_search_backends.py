@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import commenting
 from ideation.moderation import services as moderation
 from ideation.search import postgres
 from ideation.search import services as search
@@ -131,7 +131,7 @@ def test_both_backends_give_the_same_hits_order_and_highlights(app, challenge, a
     _make(author, challenge, NL_IDEAS)
     idea = make_idea(author, challenge, title="Samen naar de mediator",
                      description="Een gesprek met <b>beide</b> ouders en de kinderen erbij.")
-    services.comment(other, idea, "Een rechter hoeft dan niet.")
+    commenting.comment(other, idea, "Een rechter hoeft dan niet.")
     db.session.commit()
     results = {}
     for backend in ("postgres", "whoosh"):
