@@ -52,8 +52,7 @@ bp = Blueprint("challenges", __name__)
 @bp.app_context_processor
 def author_names() -> dict[str, Any]:
     """On every page: name authors only through ``challenges/authors.py``."""
-    return {"idea_author": authors.idea_author, "comment_author": authors.comment_author,
-            "AUTHOR_DISPLAY_LABELS": authors.AUTHOR_DISPLAY_LABELS}
+    return {"idea_author": authors.idea_author, "comment_author": authors.comment_author}
 
 
 @bp.get("/")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from flask import (
     Response,
@@ -33,7 +32,6 @@ from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.curation import duplicates, proposals, services
 from ideation.curation.blueprint import bp
 from ideation.curation.forms import (
-    STATE_LABELS,
     BoardFilterForm,
     ClusterForm,
     MergeForm,
@@ -84,11 +82,6 @@ def merged_into(idea: Idea) -> Idea | None:
 def credited_authors(kept: Idea) -> list[Idea]:
     """For the idea page: the ideas merged into ``kept``, whose authors are credited."""
     return duplicates.credited_authors(kept)
-
-
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {"CLUSTER_STATE_LABELS": STATE_LABELS}
 
 
 def _wants_json() -> bool:

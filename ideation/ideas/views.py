@@ -64,14 +64,6 @@ from ideation.search import services as search
 bp = Blueprint("ideas", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
 
-STATUS_LABELS = {
-    IdeaStatus.published: _l("Published"),
-    IdeaStatus.pending: _l("Waiting for a check"),
-    IdeaStatus.hidden: _l("Hidden"),
-    IdeaStatus.withdrawn: _l("Withdrawn"),
-    IdeaStatus.draft: _l("Draft: sent in when you confirm your e-mail address"),
-}
-
 EVENT_LABELS = {
     ("idea.submitted", "published"): _l("Sent in and published"),
     ("idea.submitted", "pending"): _l("Sent in; the core team checks it before it is shown"),
@@ -92,9 +84,7 @@ def event_label(action: str, new_state: str | None) -> str:
 # curation, concepts and prototypes pages.
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"STATUS_LABELS": STATUS_LABELS, "event_label": event_label,
-            "shows_author_to": visibility.shows_author_to}
-
+    return {"event_label": event_label, "shows_author_to": visibility.shows_author_to}
 
 
 def _detail(idea: Idea) -> Response:
@@ -151,7 +141,7 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
         content_choice(t.id, t.name, challenge) for t in challenge.themes
     ]
     form.status.choices = [SelectChoice("", _("All except withdrawn"))] + [
-        SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
+        SelectChoice(status.value, status.label) for status in IdeaStatus
     ]
     status = request.args.get("status") if manages else None
     sort = request.args.get("sort") if request.args.get("sort") in reading.SORTS else "newest"
@@ -322,7 +312,7 @@ def moderate(slug: str, idea_id: int) -> Response:
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("The idea is now: %(status)s.", status=STATUS_LABELS[idea.status]),
+            flash(_("The idea is now: %(status)s.", status=idea.status.label),
                   "success")
     else:
         flash(_("Choose publish or hide."), "error")

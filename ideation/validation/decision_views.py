@@ -22,8 +22,6 @@ from ideation.validation import decision as decisions
 from ideation.validation import results
 from ideation.validation.blueprint import bp
 from ideation.validation.decision import (
-    DISPOSITION_LABELS,
-    OUTCOME_LABELS,
     DecisionError,
     DecisionIncomplete,
 )
@@ -31,8 +29,6 @@ from ideation.validation.forms import DecisionForm, decision_form
 from ideation.validation.minority import MinorityReport, minority_report, reason_page
 from ideation.validation.models import Decision, Outcome, Round, RoundState
 
-bp.add_app_template_global(OUTCOME_LABELS, "DECISION_OUTCOME_LABELS")
-bp.add_app_template_global(DISPOSITION_LABELS, "DECISION_DISPOSITION_LABELS")
 bp.add_app_template_global(results.min_responses, "min_responses_for_conclusions")
 
 

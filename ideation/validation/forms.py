@@ -30,28 +30,10 @@ from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import optional_database_id
 from ideation.validation import decision as decisions
 from ideation.validation.decision import (
-    DISPOSITION_LABELS,
-    OUTCOME_EXPLANATIONS,
-    OUTCOME_LABELS,
     ConcernAnswer,
 )
 from ideation.validation.minority import Concern
-from ideation.validation.models import Question, QuestionKind, RoundState
-
-KIND_LABELS = {
-    QuestionKind.scale: _l("Scale from 1 to 5"),
-    QuestionKind.yes_no: _l("Yes or no"),
-    QuestionKind.single_choice: _l("Choose one option"),
-    QuestionKind.multiple_choice: _l("Choose one or more options"),
-    QuestionKind.short_text: _l("Short text"),
-    QuestionKind.long_text: _l("Long text"),
-}
-
-STATE_LABELS = {
-    RoundState.draft: _l("Being prepared"),
-    RoundState.open: _l("Open"),
-    RoundState.closed: _l("Closed"),
-}
+from ideation.validation.models import Disposition, Outcome, Question, QuestionKind
 
 _DATE_MESSAGE = _l("Give a date like 2025-03-31.")
 
@@ -92,7 +74,7 @@ class NewRoundForm(RoundForm):
 
 class QuestionForm(Form):
     kind = SelectField(_l("Type of question"), choices=[
-        SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()])
+        SelectChoice(kind.value, kind.label) for kind in QuestionKind])
     text = StringField(_l("Question"), validators=[Length(max=500)])
     help_text = StringField(_l("Help text (optional)"), validators=[Optional(), Length(max=500)],
                             description=_l("Shown under the question, for example an "
@@ -228,12 +210,11 @@ def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
         name = _field_name(concern.key)
         setattr(ConcernsForm, f"{name}_disposition", RadioField(
             _("What do you do with concern %(num)s?", num=number), validate_choice=False,
-            choices=[SelectChoice(d.value, str(label)) for d, label in
-                     DISPOSITION_LABELS.items()]))
+            choices=[SelectChoice(d.value, str(d.label)) for d in Disposition]))
         setattr(ConcernsForm, f"{name}_answer", TextAreaField(
             _("How / why (concern %(num)s)", num=number),
             validators=[Optional(), Length(max=decisions.MAX_ANSWER)]))
     form = ConcernsForm(**kwargs)
-    form.outcome.choices = [SelectChoice(o.value, f"{label}: {OUTCOME_EXPLANATIONS[o]}")
-                            for o, label in OUTCOME_LABELS.items()]
+    form.outcome.choices = [SelectChoice(o.value, f"{o.label}: {o.description}")
+                            for o in Outcome]
     return form

@@ -23,7 +23,7 @@ from ideation.loaders import managed_prototype, managed_round
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation import results, services
 from ideation.validation.blueprint import bp
-from ideation.validation.forms import STATE_LABELS, AnswerSearchForm, CompareForm, GroupFilterForm
+from ideation.validation.forms import AnswerSearchForm, CompareForm, GroupFilterForm
 from ideation.validation.models import Question, Round, StakeholderGroup
 
 MAX_PAGE = 10_000
@@ -74,7 +74,7 @@ def results_page(slug: str, round_id: int) -> str:
         latest=results.latest_open_answers(round_, group_id),
         respondents=results.respondent_count(round_, group_id),
         min_responses=results.min_responses(),
-        state_label=STATE_LABELS[services.effective_state(round_)], **_links(challenge, round_))
+        state_label=services.effective_state(round_).label, **_links(challenge, round_))
 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/results/groups")
