@@ -31,6 +31,7 @@ from ideation.privacy.services import record_consent, set_retention
 from ideation.search import services as search
 from ideation.validation.models import Invitation, RoundState
 from tests.factories import PASSWORD, make_challenge, make_user, plan
+from tests.html import parse
 from tests.ideas.conftest import jpeg_bytes
 from tests.validation.conftest import answer, make_prototype, make_round
 from tests.validation.conftest import invite as invite_to_round
@@ -200,6 +201,22 @@ def test_the_readable_page_shows_the_same_data_with_headings(client, app):
     assert "Je antwoorden in toetsrondes (1)" in page
     assert "Een maatje voor elk kind" in page
     assert 'href="/account/my-data.json"' in page
+
+
+def test_in_english_the_written_texts_are_marked_dutch_and_the_account_row_is_not(client, app):
+    challenge = make_challenge()
+    eva = rich_citizen(challenge, name_in_text=False)
+    client.login(eva)
+
+    page = parse(client.get("/account/my-data", headers={"Accept-Language": "en"}))
+
+    marked = [element.text for element in page.find_all(lang="nl")]
+    assert "Een maatje voor elk kind" in marked
+    account = page.find("section", **{"aria-labelledby": "data-users"})
+    assert NAME in account.text and EMAIL in account.text
+    assert account.find_all(lang="nl") == []
+    # Objects and lists (an audit event's details) are JSON with only their texts marked.
+    assert not any(text.startswith(("{", "[")) for text in marked)
 
 
 # --- deleting an account ------------------------------------------------------------------------

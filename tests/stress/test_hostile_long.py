@@ -10,13 +10,10 @@ Not a browser journey (those click what a person sees, ``tests/browser``): a swe
 page the link crawler found, each loaded by its address.
 """
 
-# ruff: noqa: F811 - the browser fixtures are injected by parameter name
-
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, live_server  # noqa: F401 - shared fixtures
 from tests.hostile import ROLES, build_hostile_data, crawl_as
 from tests.test_hostile_pages import crawl_and_fuzz
 
