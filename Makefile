@@ -78,9 +78,10 @@ test: install-dev chromium pango
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The long tests (tests/stress): SIGKILL under load on SQLite and PostgreSQL, the stored-XSS
-# check in Chromium, and fuzzing with many more examples. `.ci/run` runs them after the suite.
+# check in Chromium, fuzzing with many more examples and the accessibility sweep, on every core
+# (each file on one worker). `.ci/run` runs them after the suite.
 stress: install-dev chromium pango
-	$(BIN)/python -m pytest -m stress --timeout 1800 tests/stress $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m stress --timeout 1800 $(PYTEST_PARALLEL) tests/stress $(PYTEST_ARGS)
 
 # ruff's rules (the code is wrapped by hand at 100 columns, not by ruff format), then vulture
 # for dead code (its settings in pyproject.toml, names it cannot see in .ci/vulture_whitelist.py).

@@ -13,7 +13,7 @@ from flask_login import current_user
 from ideation.challenges import services as challenges
 from ideation.challenges.models import Challenge
 from ideation.core.permissions import ensure_can_manage
-from ideation.ideas import services as ideas
+from ideation.ideas import reading, visibility
 from ideation.ideas.models import Idea
 from ideation.prototypes.models import Prototype
 from ideation.prototypes.services import get_prototype
@@ -34,8 +34,8 @@ def get_challenge(slug: str, *, manage: bool = False) -> Challenge:
 def get_visible_idea(slug: str, idea_id: int) -> tuple[Challenge, Idea]:
     """The challenge and idea, or 404 when either is not visible to the current user."""
     challenge = get_challenge(slug)
-    idea = ideas.get_idea(challenge, idea_id)
-    if idea is None or not ideas.visible_to(current_user, idea):
+    idea = reading.get_idea(challenge, idea_id)
+    if idea is None or not visibility.visible_to(current_user, idea):
         abort(404)
     return challenge, idea
 

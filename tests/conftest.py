@@ -251,6 +251,39 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+_DEMO_COPY: dict[str, object] = {}  # per test process: the first demo loaded, kept
+
+
+@pytest.fixture
+def loaded_demo(app: Flask, runner, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo (``flask demo``) loaded into this test's own database and instance folder;
+    returns what the command printed. On SQLite the first load in a test process is kept (the
+    database file and the instance folder with its photos, search index and passwords) and
+    later tests get a copy of it: the same data and the same output in a fraction of a second
+    instead of about 20. On PostgreSQL every test loads it. Tests of the command itself
+    (loading twice, ``--if-empty``) invoke it as well."""
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    instance = Path(app.instance_path)
+    kept = _DEMO_COPY.get("folder")
+    if TEST_DATABASE_URL or not isinstance(kept, Path):
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        if not TEST_DATABASE_URL:
+            folder = tmp_path_factory.mktemp("demo-copy")
+            db.session.remove()
+            db.engine.dispose()
+            shutil.copyfile(database, folder / "demo.db")
+            shutil.copytree(instance, folder / "instance")
+            _DEMO_COPY.update(folder=folder, output=result.output)
+        return result.output
+    db.session.remove()
+    db.engine.dispose()
+    shutil.copyfile(kept / "demo.db", database)
+    shutil.rmtree(instance, ignore_errors=True)
+    shutil.copytree(kept / "instance", instance)
+    return str(_DEMO_COPY["output"])
+
+
 @pytest.fixture(scope="session")
 def demo_site(schema_template: dict, tmp_path_factory: pytest.TempPathFactory):
     """The demo (``flask demo``), loaded once per run into a database of its own, for the

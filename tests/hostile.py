@@ -184,9 +184,8 @@ def _more_states(users: dict[str, Any]) -> set[str]:
     """Ideas and reports in the states the demo does not have; their paths."""
     from ideation.challenges import services as challenges
     from ideation.demo import SLUG
-    from ideation.ideas import services as ideas
+    from ideation.ideas import commenting, submitting, visibility
     from ideation.ideas.importer import ImportFile, Row, import_ideas
-    from ideation.ideas.models import CommentStatus, IdeaStatus
     from ideation.moderation import services as moderation
     from ideation.privacy.services import set_statement
 
@@ -195,22 +194,22 @@ def _more_states(users: dict[str, Any]) -> set[str]:
     set_statement(admin, "Privacyverklaring", "Privacy statement")  # the admin's own text
     citizen.pseudonym = "Schuilnaam"
     reporter = users["stakeholder"]
-    ideas.update_settings(core, challenge, is_premoderated=False, allows_anonymous=True)
-    photo = ideas.submit_idea(citizen, challenge, {
+    visibility.update_settings(core, challenge, is_premoderated=False, allows_anonymous=True)
+    photo = submitting.submit_idea(citizen, challenge, {
         "title": "Met foto", "description": "Beschrijving", "consent": True,
         "photo_alt": "Een foto"}, [_photo()])
-    hidden = ideas.submit_idea(citizen, challenge, {
+    hidden = submitting.submit_idea(citizen, challenge, {
         "title": "Verborgen", "description": "Tekst", "consent": True})
-    ideas.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden om te verbergen")
-    withdrawn = ideas.submit_idea(citizen, challenge, {
+    moderation.decide_on_idea(core, hidden, "hide", "Reden om te verbergen")
+    withdrawn = submitting.submit_idea(citizen, challenge, {
         "title": "Ingetrokken", "description": "Tekst", "consent": True})
-    ideas.withdraw_idea(citizen, withdrawn)
-    anonymous = ideas.submit_idea(citizen, challenge, {
+    submitting.withdraw_idea(citizen, withdrawn)
+    anonymous = submitting.submit_idea(citizen, challenge, {
         "title": "Anoniem", "description": "Tekst", "consent": True, "is_anonymous": True})
-    note = ideas.comment(citizen, photo, "Een reactie")
-    ideas.comment(reporter, photo, "Een antwoord", parent=note)
-    rude = ideas.comment(reporter, anonymous, "Niet netjes")
-    ideas.moderate_comment(core, rude, CommentStatus.hidden, "Reden voor de reactie")
+    note = commenting.comment(citizen, photo, "Een reactie")
+    commenting.comment(reporter, photo, "Een antwoord", parent=note)
+    rude = commenting.comment(reporter, anonymous, "Niet netjes")
+    moderation.decide_on_comment(core, rude, "hide", "Reden voor de reactie")
     moderation.report_idea(reporter, photo, "Meldreden")
     moderation.report_comment(reporter, note, "Meldreden reactie")
     dismissed = moderation.report_idea(admin, anonymous, "Nog een melding")
@@ -219,8 +218,8 @@ def _more_states(users: dict[str, Any]) -> set[str]:
         Row(2, {"title": "Geïmporteerd idee", "description": "Van papier",
                 "theme": "Nieuw thema", "author": "Een deelnemer"})]), create_themes=True)
     db.session.flush()
-    ideas.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
-    pending = ideas.submit_idea(citizen, challenge, {
+    visibility.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
+    pending = submitting.submit_idea(citizen, challenge, {
         "title": "Wacht op controle", "description": "Tekst", "consent": True,
         "is_anonymous": True})
     db.session.flush()

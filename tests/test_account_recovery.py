@@ -254,10 +254,10 @@ def test_ideas_and_responses_wait_as_drafts_until_the_address_is_confirmed(clien
     challenge = make_challenge()
     other = make_user()
     team = make_user("core_team", challenge=challenge)
-    from ideation.ideas import services as ideas
+    from ideation.ideas import submitting
 
-    published = ideas.submit_idea(other, challenge, {"title": "Bestaand", "description": "Al",
-                                                     "consent": True})
+    published = submitting.submit_idea(other, challenge, {"title": "Bestaand", "description": "Al",
+                                                          "consent": True})
     db.session.commit()
     register(client)
     client.login("eva@example.org", NEW_PASSWORD)
@@ -296,10 +296,10 @@ def test_ideas_and_responses_wait_as_drafts_until_the_address_is_confirmed(clien
 
 def test_drafts_in_a_premoderated_challenge_wait_for_the_core_team_after_confirming(
         client, app, mailbox):
-    from ideation.ideas import services as ideas
+    from ideation.ideas import visibility
 
     challenge = make_challenge()
-    ideas.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
     db.session.commit()
     register(client)
     client.login("eva@example.org", NEW_PASSWORD)

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from ideation.challenges.authors import first_name_and_initial, public_name
 from ideation.challenges.models import AuthorDisplay, Challenge
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import commenting, submitting
 from tests.factories import make_challenge, make_user
 from tests.notifications.conftest import grow
 
@@ -39,10 +39,10 @@ def story(display: AuthorDisplay):
     eva = make_user(name=FULL)
     eva.pseudonym = PSEUDONYM
     bram = make_user(name="Bram Jansen")
-    idea = ideas.submit_idea(eva, challenge, {"title": "Een maatje", "description": "Praten.",
-                                              "consent": True})
+    idea = submitting.submit_idea(eva, challenge, {"title": "Een maatje", "description": "Praten.",
+                                                   "consent": True})
     db.session.commit()
-    ideas.comment(bram, idea, "Goed plan.")
+    commenting.comment(bram, idea, "Goed plan.")
     db.session.commit()
     _cluster, concept, prototype = grow([idea])
     pages = [f"/c/{challenge.slug}/ideas/{idea.id}",

@@ -16,7 +16,7 @@ from ideation.challenges.models import PhaseKind
 from ideation.challenges.phases import today
 from ideation.core.models import AuditEvent
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import supporting
 from ideation.ideas.models import IdeaStatus
 from tests import factories
 from tests.ideas.conftest import counted_queries, jpeg_bytes, make_idea, quick_user
@@ -150,7 +150,7 @@ def test_a_card_says_the_phase_until_when_and_how_many_ideas_and_people(
     anna, otto = quick_user(name="Anna"), quick_user(name="Otto")
     first = make_idea(anna, challenge)
     make_idea(anna, challenge, title="Een tweede idee van Anna")
-    ideas.toggle_support(otto, first)
+    supporting.toggle_support(otto, first)
     db.session.commit()
     hidden = make_idea(quick_user(), challenge, title="Wordt verborgen")
     hidden.status = IdeaStatus.hidden

@@ -14,24 +14,22 @@ from ideation.demo import SLUG
 from ideation.extensions import db
 
 
-def test_demo_loads_a_dutch_challenge_in_its_dream_phase_with_accounts_for_each_role(runner, app):
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+def test_demo_loads_a_dutch_challenge_in_its_dream_phase_with_accounts_for_each_role(
+        loaded_demo):
 
     challenge = db.session.scalar(select(Challenge).where(Challenge.slug == SLUG))
     assert challenge.is_published and challenge.language.value == "nl"
     assert current_phase(challenge).kind is PhaseKind.dream
     assert len(challenge.themes) >= 4
     for role in ("admin", "core_team", "stakeholder", "citizen"):
-        assert role in result.output
+        assert role in loaded_demo
     core = db.session.scalar(select(User).where(User.email == "kernteam@example.org"))
     assert core.role_in(challenge) is MembershipRole.core_team
-    assert "password:" in result.output
+    assert "password:" in loaded_demo
 
 
-def test_demo_passwords_work_and_live_in_the_instance_folder_only(runner, app, client):
-    output = runner.invoke(args=["demo"]).output
-    line = next(x for x in output.splitlines() if "burger@example.org" in x)
+def test_demo_passwords_work_and_live_in_the_instance_folder_only(loaded_demo, app, client):
+    line = next(x for x in loaded_demo.splitlines() if "burger@example.org" in x)
     password = line.split("password:")[1].strip()
     credentials = Path(app.instance_path) / "demo-accounts.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
@@ -40,8 +38,7 @@ def test_demo_passwords_work_and_live_in_the_instance_folder_only(runner, app, c
     assert response.status_code == 302
 
 
-def test_loading_the_demo_twice_changes_nothing(runner, app):
-    runner.invoke(args=["demo"])
+def test_loading_the_demo_twice_changes_nothing(loaded_demo, runner):
     counts = (db.session.scalar(select(func.count(Challenge.id))),
               db.session.scalar(select(func.count(User.id))),
               db.session.scalar(select(func.count(Theme.id))))
@@ -62,14 +59,13 @@ def test_demo_if_empty_leaves_a_database_with_challenges_alone(runner, app):
     assert db.session.scalar(select(Challenge).where(Challenge.slug == SLUG)) is None
 
 
-def test_the_demo_fills_every_queue_and_shows_every_state_of_ideas_rounds_and_concepts(runner,
-                                                                                     app):
+def test_the_demo_fills_every_queue_and_shows_every_state_of_ideas_rounds_and_concepts(
+        loaded_demo):
     from ideation.concepts.models import Concept, ConceptScore
     from ideation.ideas.models import Idea, IdeaStatus
     from ideation.moderation.models import Report, ReportStatus
     from ideation.validation.models import Decision, Invitation, Round, RoundState
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     ideas = db.session.scalars(select(Idea).join(Idea.challenge).where(Challenge.slug == SLUG)
                                ).all()
     # Drafts belong to people who have not confirmed their address yet: only they see them,
@@ -97,9 +93,8 @@ def test_the_demo_fills_every_queue_and_shows_every_state_of_ideas_rounds_and_co
     assert any(c.id not in scored for c in db.session.scalars(select(Concept)))
 
 
-def test_every_tab_of_the_demo_moderation_queue_has_work_for_the_core_team(runner, client):
-    output = runner.invoke(args=["demo"]).output
-    line = next(x for x in output.splitlines() if "kernteam@example.org" in x)
+def test_every_tab_of_the_demo_moderation_queue_has_work_for_the_core_team(loaded_demo, client):
+    line = next(x for x in loaded_demo.splitlines() if "kernteam@example.org" in x)
     client.login("kernteam@example.org", line.split("password:")[1].strip())
     for tab in ("pending", "reported", "hidden"):
         response = client.get(f"/c/{SLUG}/moderation?tab={tab}",

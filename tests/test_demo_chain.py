@@ -44,10 +44,8 @@ STAKEHOLDER = "belanghebbende@example.org"
 
 
 @pytest.fixture
-def demo_output(runner) -> str:
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return result.output
+def demo_output(loaded_demo: str) -> str:
+    return loaded_demo
 
 
 def _challenge() -> Challenge:

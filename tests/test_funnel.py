@@ -12,7 +12,7 @@ from ideation.challenges.services import progress_funnel
 from ideation.concepts.models import Concept, ConceptState
 from ideation.curation import services as curation
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import submitting
 from ideation.prototypes.models import (
     Prototype,
     PrototypeKind,
@@ -132,7 +132,7 @@ def test_funnel_counts_only_published_ideas(challenge):
     author = quick_user()
     make_idea(author, challenge)
     withdrawn = make_idea(author, challenge, title="Toch niet")
-    idea_services.withdraw_idea(author, withdrawn)
+    submitting.withdraw_idea(author, withdrawn)
     db.session.commit()
 
     assert counts(challenge)["ideas"] == 1

@@ -20,8 +20,9 @@ from ideation.core.db import utcnow
 from ideation.core.mail import queue_mail
 from ideation.core.models import AuditEvent, ScheduledRun
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import commenting, submitting, supporting
 from ideation.ideas.models import Idea, IdeaImage
+from ideation.ideas.photos import image_store
 from ideation.moderation import services as moderation
 from ideation.privacy import erasure
 from ideation.privacy.export import user_columns
@@ -30,6 +31,7 @@ from ideation.privacy.services import record_consent, set_retention
 from ideation.search import services as search
 from ideation.validation.models import Invitation, RoundState
 from tests.factories import PASSWORD, make_challenge, make_user, plan
+from tests.html import parse
 from tests.ideas.conftest import jpeg_bytes
 from tests.validation.conftest import answer, make_prototype, make_round
 from tests.validation.conftest import invite as invite_to_round
@@ -50,17 +52,17 @@ def rich_citizen(challenge: Challenge, *, name_in_text: bool) -> User:
     record_consent(eva)
     photo = FileStorage(io.BytesIO(jpeg_bytes()), filename="schets.jpg")
     signature = f" Groet, {NAME}." if name_in_text else ""
-    own = ideas.submit_idea(eva, challenge, {
+    own = submitting.submit_idea(eva, challenge, {
         "title": "Een maatje voor elk kind", "consent": True,
         "description": "Een vaste buddy die luistert." + signature}, [photo])
-    theirs = ideas.submit_idea(other, challenge, {"title": "Ouderschapsplan in beeld",
-                                                  "description": "Een tekening.",
-                                                  "consent": True})
+    theirs = submitting.submit_idea(other, challenge, {"title": "Ouderschapsplan in beeld",
+                                                       "description": "Een tekening.",
+                                                       "consent": True})
     db.session.flush()
-    comment = ideas.comment(eva, theirs, "Mooi plan." + signature)
-    ideas.comment(other, theirs, "Dank je!", comment)  # tells Eva: a notification
-    ideas.comment(other, own, "Goed idee.")  # tells Eva again
-    ideas.support(eva, theirs)
+    comment = commenting.comment(eva, theirs, "Mooi plan." + signature)
+    commenting.comment(other, theirs, "Dank je!", comment)  # tells Eva: a notification
+    commenting.comment(other, own, "Goed idee.")  # tells Eva again
+    supporting.support(eva, theirs)
     moderation.report_idea(eva, theirs, "Dit klopt niet.")
     db.session.commit()
     prototype = make_prototype(challenge)
@@ -201,6 +203,22 @@ def test_the_readable_page_shows_the_same_data_with_headings(client, app):
     assert 'href="/account/my-data.json"' in page
 
 
+def test_in_english_the_written_texts_are_marked_dutch_and_the_account_row_is_not(client, app):
+    challenge = make_challenge()
+    eva = rich_citizen(challenge, name_in_text=False)
+    client.login(eva)
+
+    page = parse(client.get("/account/my-data", headers={"Accept-Language": "en"}))
+
+    marked = [element.text for element in page.find_all(lang="nl")]
+    assert "Een maatje voor elk kind" in marked
+    account = page.find("section", **{"aria-labelledby": "data-users"})
+    assert NAME in account.text and EMAIL in account.text
+    assert account.find_all(lang="nl") == []
+    # Objects and lists (an audit event's details) are JSON with only their texts marked.
+    assert not any(text.startswith(("{", "[")) for text in marked)
+
+
 # --- deleting an account ------------------------------------------------------------------------
 
 
@@ -208,7 +226,7 @@ def test_deleting_with_contributions_removes_the_person_from_everything(client, 
     challenge = make_challenge()
     eva = rich_citizen(challenge, name_in_text=True)
     keys = list(db.session.scalars(select(IdeaImage.storage_key)))
-    photo = ideas.image_store().path_for(keys[0])
+    photo = image_store().path_for(keys[0])
     assert photo.exists()
     assert rows_mentioning(EMAIL, NAME)  # the scan finds her before
     assert files_mentioning(instance() / "search", "zoekman")
@@ -439,11 +457,11 @@ def test_deleting_takes_the_full_name_out_of_what_others_wrote_about_the_person(
     challenge = make_challenge()
     eva = make_user(email=EMAIL, name=NAME)
     bram = make_user(name="Bram Anders")
-    idea = ideas.submit_idea(bram, challenge, {
+    idea = submitting.submit_idea(bram, challenge, {
         "title": "Een buddy zoals Eva", "consent": True,
         "description": f"Samen bedacht met {NAME} ({EMAIL}). Eva had het eerste idee."})
     db.session.flush()
-    ideas.comment(bram, idea, f"Vraag het {NAME} maar.")
+    commenting.comment(bram, idea, f"Vraag het {NAME} maar.")
     db.session.commit()
     search.apply_pending()
     assert search.search_ideas(challenge, "zoekmans").total == 1

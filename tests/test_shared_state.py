@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from ideation.core import cache
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import submitting
 from ideation.ideas.models import IdeaStatus
 from tests.conftest import TEST_DATABASE_URL, make_test_app
 from tests.factories import make_challenge, make_user
@@ -37,8 +37,8 @@ def idea_with_photo(status: IdeaStatus = IdeaStatus.published):
     challenge = make_challenge()
     author = make_user()
     photo = FileStorage(io.BytesIO(jpeg_bytes()), filename="schets.jpg")
-    idea = ideas.submit_idea(author, challenge, {"title": "Een buddy voor elk kind",
-                                                 "description": "Met foto.", "consent": True},
+    idea = submitting.submit_idea(author, challenge, {"title": "Een buddy voor elk kind",
+                                                      "description": "Met foto.", "consent": True},
                              [photo])
     idea.status = status
     db.session.commit()

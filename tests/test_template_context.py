@@ -33,7 +33,7 @@ def test_the_app_wide_template_helpers_do_not_shadow_each_other(app):
                 seen[name] = where
 
     assert clashes == []
-    assert {"shows_author_to", "STATUS_LABELS", "CONCEPT_STATE_LABELS"} <= set(seen)
+    assert {"shows_author_to", "event_label", "concept_state_label"} <= set(seen)
 
 
 def test_the_author_helper_works_on_a_page_of_another_feature(app):

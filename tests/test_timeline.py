@@ -20,8 +20,8 @@ from ideation.core.models import AuditEvent
 from ideation.curation import duplicates
 from ideation.curation import services as curation
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
-from ideation.ideas.models import IdeaStatus
+from ideation.ideas import submitting
+from ideation.moderation import services as moderation
 from ideation.prototypes.models import Prototype, PrototypeState
 from ideation.validation.models import Round
 from tests import factories
@@ -226,8 +226,8 @@ def test_hidden_or_withdrawn_ideas_lose_their_title_and_link(client, challenge, 
     author = quick_user()
     hidden = make_idea(author, challenge, title="Iets lelijks")
     withdrawn = make_idea(author, challenge, title="Toch maar niet")
-    idea_services.moderate_idea(core, hidden, IdeaStatus.hidden, "Niet netjes.")
-    idea_services.withdraw_idea(author, withdrawn)
+    moderation.decide_on_idea(core, hidden, "hide", "Niet netjes.")
+    submitting.withdraw_idea(author, withdrawn)
     db.session.commit()
 
     html = timeline_html(client, challenge)

@@ -18,18 +18,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ideation.challenges.models import AuthorDisplay, Challenge
-from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import can_manage
 
 if TYPE_CHECKING:
     from ideation.accounts.models import User
-
-AUTHOR_DISPLAY_LABELS = {
-    AuthorDisplay.full_name: _l("Full name (for example: Eva de Vries)"),
-    AuthorDisplay.first_name: _l("First name and initial (for example: Eva V.)"),
-    AuthorDisplay.pseudonym: _l("A name the participant chooses"),
-    AuthorDisplay.no_names: _l("No names"),
-}
 
 
 def first_name_and_initial(name: str) -> str:

@@ -16,9 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ideation.accounts.models import MembershipRole
-from ideation.challenges.authors import AUTHOR_DISPLAY_LABELS
-from ideation.challenges.models import PhaseKind
-from ideation.challenges.phases import PHASE_LABELS
+from ideation.challenges.models import AuthorDisplay, PhaseKind
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.ideas.forms import ACCEPTED_PHOTOS
@@ -62,8 +60,7 @@ class NewChallengeForm(ChallengeDetailsForm):
     # No default: how people are named is a promise to them, so it is chosen on purpose.
     author_display = RadioField(
         _l("How are authors named in public?"),
-        choices=[SelectChoice(value.value, label)
-                 for value, label in AUTHOR_DISPLAY_LABELS.items()],
+        choices=[SelectChoice(value.value, value.label) for value in AuthorDisplay],
         validators=[DataRequired(message=_l("Choose how authors are named."))],
         description=_l("Citizens see this before they send anything in. It cannot be changed "
                        "later. The core team always sees who wrote what."),
@@ -82,7 +79,7 @@ def _phase_form_class() -> type[Form]:
     # One field per phase, named after it. The field "validate" hides Form.validate on
     # instances, so callers use Form.validate(form).
     attrs = {
-        kind.value: FormField(_PhaseDatesSubform, label=PHASE_LABELS[kind])
+        kind.value: FormField(_PhaseDatesSubform, label=kind.label)
         for kind in PhaseKind
     }
     return type("PhaseDatesForm", (Form,), attrs)

@@ -10,6 +10,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 
 if TYPE_CHECKING:
@@ -21,23 +23,30 @@ class Language(enum.StrEnum):
     en = "en"
 
 
-class PhaseKind(enum.StrEnum):
+class PhaseKind(LabelledEnum):
     """The dated steps of a challenge, in order. ``closed`` is what follows the last one."""
 
-    dream = "dream"
-    realistic = "realistic"
-    prototype = "prototype"
-    validate = "validate"
-    agenda = "agenda"
+    dream = ("dream", _l("Dream big"),
+             _l("Everyone sends in ideas, supports them and responds."))
+    realistic = ("realistic", _l("Make it realistic"),
+                 _l("The core team groups the ideas and turns them into concepts."))
+    prototype = ("prototype", _l("Prototypes"),
+                 _l("The best concepts become something you can try."))
+    validate = ("validate", _l("Testing"),
+                _l("Stakeholders test the prototypes and give feedback."))
+    agenda = ("agenda", _l("Agenda for Action"),
+              _l("The results come together in an Agenda for Action."))
 
 
-class AuthorDisplay(enum.StrEnum):
+class AuthorDisplay(LabelledEnum):
     """How the public sees who wrote an idea or response (``challenges/authors.py``)."""
 
-    full_name = "full_name"
-    first_name = "first_name"  # first name and the initial of the last name: "Eva V."
-    pseudonym = "pseudonym"  # a name the person chose for themselves
-    no_names = "no_names"
+    full_name = "full_name", _l("Full name (for example: Eva de Vries)")
+    # first name and the initial of the last name: "Eva V."
+    first_name = "first_name", _l("First name and initial (for example: Eva V.)")
+    # a name the person chose for themselves
+    pseudonym = "pseudonym", _l("A name the participant chooses")
+    no_names = "no_names", _l("No names")
 
 
 _enum = str_enum

@@ -6,7 +6,6 @@ show or hide a button and to explain why.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,20 +16,21 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import Conflict
 
 from ideation.challenges.models import Challenge, Phase, PhaseKind
+from ideation.core.enums import LabelledEnum
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.i18n import local_date
 
 
-class Action(enum.StrEnum):
-    submit_idea = "submit_idea"
-    edit_idea = "edit_idea"
-    support_idea = "support_idea"
-    comment = "comment"
-    curate = "curate"
-    develop_concepts = "develop_concepts"
-    build_prototypes = "build_prototypes"
-    run_validation = "run_validation"
-    write_agenda = "write_agenda"
+class Action(LabelledEnum):
+    submit_idea = "submit_idea", _l("Sending in ideas")
+    edit_idea = "edit_idea", _l("Changing ideas")
+    support_idea = "support_idea", _l("Supporting ideas")
+    comment = "comment", _l("Responding")
+    curate = "curate", _l("Grouping ideas")
+    develop_concepts = "develop_concepts", _l("Working out concepts")
+    build_prototypes = "build_prototypes", _l("Making prototypes")
+    run_validation = "run_validation", _l("Testing prototypes")
+    write_agenda = "write_agenda", _l("Writing the Agenda for Action")
 
 
 # Which phases allow which action. The core team may start clustering while ideas still come
@@ -46,34 +46,6 @@ ALLOWED_IN: dict[Action, tuple[PhaseKind, ...]] = {
     Action.build_prototypes: (PhaseKind.prototype, PhaseKind.validate),
     Action.run_validation: (PhaseKind.prototype, PhaseKind.validate),
     Action.write_agenda: (PhaseKind.validate, PhaseKind.agenda),
-}
-
-ACTION_LABELS: dict[Action, LazyString] = {
-    Action.submit_idea: _l("Sending in ideas"),
-    Action.edit_idea: _l("Changing ideas"),
-    Action.support_idea: _l("Supporting ideas"),
-    Action.comment: _l("Responding"),
-    Action.curate: _l("Grouping ideas"),
-    Action.develop_concepts: _l("Working out concepts"),
-    Action.build_prototypes: _l("Making prototypes"),
-    Action.run_validation: _l("Testing prototypes"),
-    Action.write_agenda: _l("Writing the Agenda for Action"),
-}
-
-PHASE_LABELS: dict[PhaseKind, LazyString] = {
-    PhaseKind.dream: _l("Dream big"),
-    PhaseKind.realistic: _l("Make it realistic"),
-    PhaseKind.prototype: _l("Prototypes"),
-    PhaseKind.validate: _l("Testing"),
-    PhaseKind.agenda: _l("Agenda for Action"),
-}
-
-PHASE_DESCRIPTIONS: dict[PhaseKind, LazyString] = {
-    PhaseKind.dream: _l("Everyone sends in ideas, supports them and responds."),
-    PhaseKind.realistic: _l("The core team groups the ideas and turns them into concepts."),
-    PhaseKind.prototype: _l("The best concepts become something you can try."),
-    PhaseKind.validate: _l("Stakeholders test the prototypes and give feedback."),
-    PhaseKind.agenda: _l("The results come together in an Agenda for Action."),
 }
 
 
@@ -120,7 +92,7 @@ def check(challenge: Challenge, action: Action, on: date | None = None) -> Verdi
     phases = [challenge.phase(kind) for kind in ALLOWED_IN[action]]
     if any(p.is_scheduled and p.starts_on <= on <= p.ends_on for p in phases):
         return Verdict(True)
-    label = ACTION_LABELS[action]
+    label = action.label
     scheduled = [p for p in phases if p.is_scheduled]
     if not scheduled:
         return Verdict(False, _("%(action)s is not possible yet: the dates have not been set.",
@@ -166,6 +138,5 @@ def timeline(challenge: Challenge, on: date | None = None) -> list[TimelineStep]
             state = "current"
         else:
             state = "upcoming"
-        steps.append(TimelineStep(phase, PHASE_LABELS[phase.kind],
-                                  PHASE_DESCRIPTIONS[phase.kind], state))
+        steps.append(TimelineStep(phase, phase.kind.label, phase.kind.description, state))
     return steps

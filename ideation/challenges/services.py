@@ -198,13 +198,11 @@ def _span(start: date | None, end: date | None) -> str | None:
 
 
 def validate_phase_dates(dates: PhaseDates) -> list[str]:
-    from ideation.challenges.phases import PHASE_LABELS
-
     errors: list[str] = []
     previous: tuple[PhaseKind, date] | None = None
     for kind in PhaseKind:
         start, end = dates.get(kind, (None, None))
-        label = PHASE_LABELS[kind]
+        label = kind.label
         if (start is None) != (end is None):
             errors.append(_("%(phase)s: fill in both a start and an end date.", phase=label))
             continue
@@ -215,7 +213,7 @@ def validate_phase_dates(dates: PhaseDates) -> list[str]:
             continue
         if previous is not None and start <= previous[1]:
             errors.append(_("%(phase)s must start after %(previous)s ends.", phase=label,
-                            previous=PHASE_LABELS[previous[0]]))
+                            previous=previous[0].label))
         previous = (kind, end)
     return errors
 

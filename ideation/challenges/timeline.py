@@ -23,8 +23,7 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import raiseload
 from werkzeug.routing import BuildError
 
-from ideation.challenges.models import Challenge
-from ideation.challenges.phases import PHASE_LABELS
+from ideation.challenges.models import Challenge, PhaseKind
 from ideation.challenges.services import register_funnel_stage
 from ideation.concepts.models import Concept, ConceptState
 from ideation.core.i18n import lazy_gettext as _l
@@ -308,8 +307,8 @@ def _event_params(event: AuditEvent, sentence: Sentence) -> dict[str, Any]:
         params["number"] = details["number"]
     if details.get("outcome") in OUTCOME_WORDS:
         params["outcome"] = OUTCOME_WORDS[details["outcome"]]
-    if details.get("phase") in PHASE_LABELS:
-        params["phase"] = PHASE_LABELS[details["phase"]]
+    if (phase := PhaseKind.find(details.get("phase"))) is not None:
+        params["phase"] = phase.label
     for key, state in (("old", event.old_state), ("new", event.new_state)):
         if state in sentence.states:
             params[key] = sentence.states[state]
@@ -325,11 +324,11 @@ def _plan_params(phases: Any) -> dict[str, Any]:
         return {}
     parts = []
     for item in phases:
-        kind = item.get("phase") if isinstance(item, dict) else None
-        if kind not in PHASE_LABELS:
+        kind = PhaseKind.find(item.get("phase")) if isinstance(item, dict) else None
+        if kind is None:
             return {}
         dates = _span_params(item.get("span"))
-        parts.append((PHASE_LABELS[kind], dates))
+        parts.append((kind.label, dates))
     if len(parts) == 1:
         label, dates = parts[0]
         return {"phase": label, **dates}

@@ -42,7 +42,7 @@ from ideation.core.routing import page_arg
 from ideation.core.security import public
 from ideation.core.viewhelpers import attach_error, attempt, ensure_button_posted, submit
 from ideation.extensions import db
-from ideation.ideas.services import TakingPart, taking_part
+from ideation.ideas.reading import TakingPart, taking_part
 from ideation.loaders import get_challenge
 from ideation.media.storage import send_upload
 
@@ -52,8 +52,7 @@ bp = Blueprint("challenges", __name__)
 @bp.app_context_processor
 def author_names() -> dict[str, Any]:
     """On every page: name authors only through ``challenges/authors.py``."""
-    return {"idea_author": authors.idea_author, "comment_author": authors.comment_author,
-            "AUTHOR_DISPLAY_LABELS": authors.AUTHOR_DISPLAY_LABELS}
+    return {"idea_author": authors.idea_author, "comment_author": authors.comment_author}
 
 
 @bp.get("/")

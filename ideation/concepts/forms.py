@@ -16,8 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ideation.concepts.models import ConceptCriterion
-from ideation.concepts.services import STATE_LABELS
+from ideation.concepts.models import ConceptCriterion, ConceptState
 from ideation.core.forms import Form
 from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
@@ -91,7 +90,7 @@ class ListFilterForm(Form):
     sort = SelectField(_l("Sort by"), validate_choice=False)
     state = SelectField(_l("State"), validate_choice=False, choices=[
         SelectChoice("", _l("All states")),
-        *(SelectChoice(state.value, label) for state, label in STATE_LABELS.items())])
+        *(SelectChoice(state.value, state.label) for state in ConceptState)])
 
     def set_criteria(self, criteria: Iterable[ConceptCriterion]) -> None:
         self.sort.choices = [

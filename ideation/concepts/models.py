@@ -6,7 +6,6 @@ directions). Its lineage to the citizens' ideas runs through those clusters.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.curation import models as _curation  # noqa: F401 - mapped by name below
 from ideation.extensions import db
 
@@ -32,11 +33,15 @@ if TYPE_CHECKING:
     from ideation.curation.models import Cluster
 
 
-class ConceptState(enum.StrEnum):
-    draft = "draft"
-    realistic = "realistic"
-    prototyping = "prototyping"
-    parked = "parked"
+class ConceptState(LabelledEnum):
+    draft = ("draft", _l("Draft"),
+             _l("A first direction. The core team is still working it out."))
+    realistic = ("realistic", _l("Realistic"),
+                 _l("Made realistic: it says what can be done, by whom, with what."))
+    prototyping = ("prototyping", _l("Prototyping"),
+                   _l("Prototypes are being made from this concept."))
+    parked = ("parked", _l("Parked"),
+              _l("Put aside for now."))
 
 
 concept_clusters = Table(

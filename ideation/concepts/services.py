@@ -29,7 +29,6 @@ from ideation.challenges.phases import Action, ensure_allowed
 from ideation.concepts.models import Concept, ConceptCriterion, ConceptScore, ConceptState
 from ideation.concepts.scoring import complete_scorers, criteria_of, may_score, may_see_scores
 from ideation.core.audit import record_event
-from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied, can_manage, ensure_can_manage
 from ideation.core.routing import optional_database_id
@@ -37,13 +36,6 @@ from ideation.core.signals import concept_published
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
 from ideation.prototypes.models import Prototype
-
-STATE_LABELS = {
-    ConceptState.draft: _l("Draft"),
-    ConceptState.realistic: _l("Realistic"),
-    ConceptState.prototyping: _l("Prototyping"),
-    ConceptState.parked: _l("Parked"),
-}
 
 # The road a concept travels; parked is beside it.
 STEPS = (ConceptState.draft, ConceptState.realistic, ConceptState.prototyping)
@@ -229,7 +221,7 @@ def _refuse_move(concept: Concept, new_state: ConceptState) -> ConceptError:
     if (ahead is not None and new_state in STEPS
             and STEPS.index(new_state) > STEPS.index(ahead)):
         return ConceptError(_("A concept cannot skip a step. Move it to “%(next)s” first.",
-                              next=STATE_LABELS[ahead]), "state")
+                              next=ahead.label), "state")
     if concept.state is ConceptState.parked:
         return ConceptError(_("A parked concept first goes back to draft: reopen it."),
                             "state")

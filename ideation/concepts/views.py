@@ -47,13 +47,6 @@ from ideation.prototypes.services import ideas_behind  # the prototype page list
 
 bp = Blueprint("concepts", __name__)
 
-STATE_DESCRIPTIONS = {
-    ConceptState.draft: _l("A first direction. The core team is still working it out."),
-    ConceptState.realistic: _l("Made realistic: it says what can be done, by whom, with what."),
-    ConceptState.prototyping: _l("Prototypes are being made from this concept."),
-    ConceptState.parked: _l("Put aside for now."),
-}
-
 EVENT_LABELS = {
     "concept.created": _l("Made"),
     "concept.edited": _l("Text changed"),
@@ -68,8 +61,7 @@ EVENT_LABELS = {
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {
-        "CONCEPT_STATE_LABELS": {s.value: label for s, label in services.STATE_LABELS.items()},
-        "CONCEPT_STATE_DESCRIPTIONS": STATE_DESCRIPTIONS,
+        "concept_state_label": ConceptState.label_for,
         "CONCEPT_EVENT_LABELS": EVENT_LABELS,
         "DISAGREE_RANGE": scoring.DISAGREE_RANGE,
         "DISAGREE_STDEV": scoring.DISAGREE_STDEV,
@@ -174,7 +166,7 @@ def _moves(concept: Concept) -> list[tuple[str, str]]:
     ahead = services.next_step(concept.state)
     buttons = []
     for state in services.allowed_moves(concept.state):
-        label = services.STATE_LABELS[state]
+        label = state.label
         if state is ConceptState.parked:
             text = _("Park")
         elif concept.state is ConceptState.parked:
@@ -259,7 +251,7 @@ def change_state(slug: str, concept_id: int) -> tuple[str, int] | Response:
                                                         form.state.data, form.reason.data))
     if status is None:
         return _done(concept, _("The concept is now: %(state)s.",
-                                state=services.STATE_LABELS[concept.state]))
+                                state=concept.state.label))
     return render_manage(challenge, concept, status, state_form=form)
 
 

@@ -31,7 +31,7 @@ from ideation.core.permissions import ensure_can_manage
 from ideation.curation.services import CurationError, _ensure_can_curate
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import count_supporters
+from ideation.ideas.supporting import count_supporters
 from ideation.jobs.models import Job
 from ideation.jobs.services import create_job, job_function
 

@@ -20,12 +20,6 @@ from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import database_id, optional_database_id
 from ideation.curation.models import ClusterState
 
-STATE_LABELS = {
-    ClusterState.open: _l("Open"),
-    ClusterState.shortlisted: _l("Shortlisted"),
-    ClusterState.parked: _l("Parked"),
-}
-
 
 class BoardFilterForm(Form):
     """Read from the query string; a GET form needs no CSRF token."""
@@ -59,8 +53,7 @@ class ClusterForm(Form):
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)],
                             description=_l("A few sentences: what do these ideas have in "
                                            "common? The public sees this when you publish."))
-    state = SelectField(_l("State"), choices=[SelectChoice(s.value, label)
-                                             for s, label in STATE_LABELS.items()])
+    state = SelectField(_l("State"), choices=[SelectChoice(s.value, s.label) for s in ClusterState])
     is_published = BooleanField(_l("Show on the public challenge page"))
 
 

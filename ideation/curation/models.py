@@ -16,6 +16,8 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 from ideation.jobs import models as _jobs  # noqa: F401 - the jobs table a proposal points at
 
@@ -24,10 +26,10 @@ if TYPE_CHECKING:
     from ideation.challenges.models import Challenge
 
 
-class ClusterState(enum.StrEnum):
-    open = "open"
-    shortlisted = "shortlisted"
-    parked = "parked"
+class ClusterState(LabelledEnum):
+    open = "open", _l("Open")
+    shortlisted = "shortlisted", _l("Shortlisted")
+    parked = "parked", _l("Parked")
 
 
 class Cluster(db.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from flask import (
     Response,
@@ -33,7 +32,6 @@ from ideation.core.viewhelpers import attempt, ensure_button_posted, submit
 from ideation.curation import duplicates, proposals, services
 from ideation.curation.blueprint import bp
 from ideation.curation.forms import (
-    STATE_LABELS,
     BoardFilterForm,
     ClusterForm,
     MergeForm,
@@ -44,7 +42,7 @@ from ideation.curation.forms import (
 )
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import reading, visibility
 from ideation.ideas.models import Idea
 from ideation.jobs import services as jobs
 from ideation.loaders import get_challenge
@@ -77,18 +75,13 @@ def published_clusters(challenge: Challenge) -> list[tuple[PublicCluster, int]]:
 def merged_into(idea: Idea) -> Idea | None:
     """For the idea page: the idea this one is merged into, when the viewer may see it."""
     kept = duplicates.merged_into(idea)
-    return kept if kept is not None and idea_services.visible_to(current_user, kept) else None
+    return kept if kept is not None and visibility.visible_to(current_user, kept) else None
 
 
 @bp.app_template_global()
 def credited_authors(kept: Idea) -> list[Idea]:
     """For the idea page: the ideas merged into ``kept``, whose authors are credited."""
     return duplicates.credited_authors(kept)
-
-
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {"CLUSTER_STATE_LABELS": STATE_LABELS}
 
 
 def _wants_json() -> bool:
@@ -372,7 +365,7 @@ def split(slug: str, cluster_id: int) -> Response:
 
 
 def _get_idea(challenge: Challenge, idea_id: int) -> Idea:
-    idea = idea_services.get_idea(challenge, idea_id)
+    idea = reading.get_idea(challenge, idea_id)
     if idea is None:
         abort(404)
     return idea

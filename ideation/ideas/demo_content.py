@@ -29,8 +29,8 @@ from ideation.core.db import utcnow
 from ideation.curation import duplicates as curation
 from ideation.demo import DEMO_EXTENSIONS, SLUG
 from ideation.extensions import db
-from ideation.ideas import services
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas import commenting, submitting, supporting, visibility
+from ideation.ideas.models import Idea
 from ideation.moderation import services as moderation
 
 CITIZENS = [
@@ -329,7 +329,7 @@ def load_demo_ideas(challenge: Challenge, users: dict[str, User]) -> None:
             photos.append(FileStorage(io.BytesIO(sketch(drawing, rng)),
                                       filename=f"{drawing}.png", content_type="image/png"))
         author = people[number % len(people)]
-        idea = services.submit_idea(
+        idea = submitting.submit_idea(
             author, challenge,
             {"title": title, "description": text, "consent": True,
              "theme_id": themes[theme].id if theme < len(themes) else None,
@@ -343,12 +343,12 @@ def load_demo_ideas(challenge: Challenge, users: dict[str, User]) -> None:
         ideas.append(idea)
     for idea in ideas:
         for person in rng.sample(people, rng.randrange(0, len(people))):
-            services.support(person, idea)
+            supporting.support(person, idea)
         if rng.random() < 0.4:
-            top = services.comment(rng.choice(people), idea, rng.choice(COMMENTS))
+            top = commenting.comment(rng.choice(people), idea, rng.choice(COMMENTS))
             top.created_dt = idea.created_dt + timedelta(hours=2)
             if rng.random() < 0.5:
-                reply = services.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
+                reply = commenting.comment(rng.choice(people), idea, rng.choice(REPLIES), top)
                 reply.created_dt = idea.created_dt + timedelta(hours=5)
     _every_other_state(challenge, users["core_team"], people, ideas)
     _suggested_groups(challenge, users["core_team"])
@@ -369,7 +369,7 @@ def _suggested_groups(challenge: Challenge, core: User) -> None:
 def _send_in(author: User, challenge: Challenge, row: tuple[int, str, str, bool],
              hours_ago: int) -> Idea:
     theme, title, text, anonymous = row
-    idea = services.submit_idea(author, challenge, {
+    idea = submitting.submit_idea(author, challenge, {
         "title": title, "description": text, "consent": True,
         "theme_id": challenge.themes[theme].id, "is_anonymous": anonymous})
     idea.created_dt = idea.updated_dt = utcnow() - timedelta(hours=hours_ago)
@@ -385,18 +385,18 @@ def _every_other_state(challenge: Challenge, core: User, people: list[User],
     duplicate = _send_in(people[3], challenge, DUPLICATE, 30)
     curation.merge_duplicate(core, duplicate, ideas[0],
                              "Dit idee zegt hetzelfde als het idee over één digitaal loket.")
-    services.withdraw_idea(citizen, _send_in(citizen, challenge, WITHDRAWN, 26))
-    services.moderate_idea(core, _send_in(people[4], challenge, ADVERTISEMENT, 20),
-                           IdeaStatus.hidden, HIDDEN_REASON)
+    submitting.withdraw_idea(citizen, _send_in(citizen, challenge, WITHDRAWN, 26))
+    moderation.decide_on_idea(core, _send_in(people[4], challenge, ADVERTISEMENT, 20), "hide",
+                              HIDDEN_REASON)
     # The team checked new ideas first for a day: two still wait. New ideas go straight on.
-    services.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
     for number, row in enumerate(WAITING):
         _send_in(citizen if number == 0 else people[2], challenge, row, 10 - number)
-    services.update_settings(core, challenge, is_premoderated=False, allows_anonymous=True)
+    visibility.update_settings(core, challenge, is_premoderated=False, allows_anonymous=True)
     anonymous = next(i for i in ideas if i.is_anonymous and i.author_id != citizen.id)
     moderation.report_idea(citizen, anonymous, REPORTS["idea"])
     target = next(i for i in ideas if i.author_id not in (citizen.id, people[6].id))
-    unkind = services.comment(people[6], target, UNKIND_COMMENT)
+    unkind = commenting.comment(people[6], target, UNKIND_COMMENT)
     unkind.created_dt = utcnow() - timedelta(hours=3)  # past the time its author may change it
     moderation.report_comment(citizen, unkind, REPORTS["comment"])
 

@@ -53,7 +53,7 @@ from ideation.core.audit import record_event
 from ideation.core.permissions import ensure_admin
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import settings_for
+from ideation.ideas.visibility import settings_for
 
 OUR_COLUMNS = ("title", "description", "theme", "author")
 POLIS_COLUMNS = ("comment-body", "moderated")

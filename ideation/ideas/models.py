@@ -15,6 +15,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 
 if TYPE_CHECKING:
@@ -22,14 +24,15 @@ if TYPE_CHECKING:
     from ideation.challenges.models import Challenge, Theme
 
 
-class IdeaStatus(enum.StrEnum):
-    published = "published"
-    pending = "pending"  # waiting for the core team when the challenge pre-moderates
-    hidden = "hidden"  # by the core team, with a reason the author can read
-    withdrawn = "withdrawn"  # by the author
+class IdeaStatus(LabelledEnum):
+    published = "published", _l("Published")
+    # waiting for the core team when the challenge pre-moderates
+    pending = "pending", _l("Waiting for a check")
+    hidden = "hidden", _l("Hidden")  # by the core team, with a reason the author can read
+    withdrawn = "withdrawn", _l("Withdrawn")  # by the author
     # Sent in before the author confirmed their e-mail address: seen by the author only, and
     # sent in for real (published or pending) once they confirm.
-    draft = "draft"
+    draft = "draft", _l("Draft: sent in when you confirm your e-mail address")
 
 
 class CommentStatus(enum.StrEnum):

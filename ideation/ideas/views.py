@@ -38,9 +38,14 @@ from ideation.core.security import per_user, public
 from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db, limiter
 from ideation.ideas import (
+    commenting,
     demo_content,  # noqa: F401 - registers the demo ideas
-    services,
+    reading,
+    submitting,
+    supporting,
+    visibility,
 )
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.forms import (
     CommentForm,
     GalleryFilterForm,
@@ -50,6 +55,7 @@ from ideation.ideas.forms import (
     SettingsForm,
 )
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
+from ideation.ideas.photos import image_for_key
 from ideation.loaders import get_challenge, get_visible_idea
 from ideation.media.storage import send_upload
 from ideation.moderation import services as moderation
@@ -57,14 +63,6 @@ from ideation.search import services as search
 
 bp = Blueprint("ideas", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
-
-STATUS_LABELS = {
-    IdeaStatus.published: _l("Published"),
-    IdeaStatus.pending: _l("Waiting for a check"),
-    IdeaStatus.hidden: _l("Hidden"),
-    IdeaStatus.withdrawn: _l("Withdrawn"),
-    IdeaStatus.draft: _l("Draft: sent in when you confirm your e-mail address"),
-}
 
 EVENT_LABELS = {
     ("idea.submitted", "published"): _l("Sent in and published"),
@@ -86,9 +84,7 @@ def event_label(action: str, new_state: str | None) -> str:
 # curation, concepts and prototypes pages.
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"STATUS_LABELS": STATUS_LABELS, "event_label": event_label,
-            "shows_author_to": services.shows_author_to}
-
+    return {"event_label": event_label, "shows_author_to": visibility.shows_author_to}
 
 
 def _detail(idea: Idea) -> Response:
@@ -145,10 +141,10 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
         content_choice(t.id, t.name, challenge) for t in challenge.themes
     ]
     form.status.choices = [SelectChoice("", _("All except withdrawn"))] + [
-        SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
+        SelectChoice(status.value, status.label) for status in IdeaStatus
     ]
     status = request.args.get("status") if manages else None
-    sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest"
+    sort = request.args.get("sort") if request.args.get("sort") in reading.SORTS else "newest"
     text = (form.q.data or "").strip()[:200]
     page_number = page_arg()
     if text:
@@ -156,7 +152,7 @@ def _gallery_parts(slug: str) -> dict[str, Any]:
         page = search.search_ideas(challenge, text, theme_id=form.theme.data, page=page_number)
         status = None
     else:
-        page = services.gallery(
+        page = reading.gallery(
             challenge, current_user, theme_id=form.theme.data,
             status=IdeaStatus(status) if status in IdeaStatus.__members__ else None,
             sort=sort, page=page_number,
@@ -200,7 +196,7 @@ def _built_on(challenge: Challenge, raw: str | None) -> Idea | None:
     key = optional_database_id(raw)
     if key is None:
         return None
-    idea = services.get_idea(challenge, key)
+    idea = reading.get_idea(challenge, key)
     return idea if idea is not None and idea.status is IdeaStatus.published else None
 
 
@@ -210,7 +206,7 @@ def _built_on(challenge: Challenge, raw: str | None) -> Idea | None:
 def new(slug: str) -> str | Response | tuple[str, int]:
     challenge = get_challenge(slug)
     verdict = check(challenge, Action.submit_idea)
-    settings = services.settings_for(challenge)
+    settings = visibility.settings_for(challenge)
     form = IdeaForm()
     form.set_themes(challenge.themes)
     if not settings.allows_anonymous or challenge.author_display is AuthorDisplay.no_names:
@@ -241,9 +237,9 @@ def new(slug: str) -> str | Response | tuple[str, int]:
                     f.filename for f in request.files.getlist("photos"))
                 return render_template("ideas/new.html", **context)
         try:
-            idea = services.submit_idea(acting_user(), challenge, form.data,
-                                        request.files.getlist("photos"))
-        except services.IdeaError as error:
+            idea = submitting.submit_idea(acting_user(), challenge, form.data,
+                                          request.files.getlist("photos"))
+        except IdeaError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -264,7 +260,7 @@ def new(slug: str) -> str | Response | tuple[str, int]:
 @bp.route("/c/<slug>/ideas/<int:idea_id>/edit", methods=["GET", "POST"])
 def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
     challenge, idea = get_visible_idea(slug, idea_id)
-    if not services.can_edit(current_user, idea):
+    if not submitting.can_edit(current_user, idea):
         abort(403)
     verdict = check(challenge, Action.edit_idea)
     form = IdeaEditForm(obj=idea)
@@ -275,8 +271,8 @@ def edit(slug: str, idea_id: int) -> str | Response | tuple[str, int]:
                                verdict=verdict), status
     if form.validate_on_submit():
         try:
-            services.edit_idea(acting_user(), idea, form.data)
-        except services.IdeaError as error:
+            submitting.edit_idea(acting_user(), idea, form.data)
+        except IdeaError as error:
             attach_error(form, error)
         else:
             db.session.commit()
@@ -292,7 +288,7 @@ def withdraw(slug: str, idea_id: int) -> Response:
     _challenge, idea = get_visible_idea(slug, idea_id)
     if not EmptyForm().validate():
         abort(400)
-    services.withdraw_idea(acting_user(), idea)
+    submitting.withdraw_idea(acting_user(), idea)
     db.session.commit()
     flash(_("Your idea is withdrawn. Only you and the core team can still see it."), "success")
     return redirect(url_for("ideas.mine"))
@@ -312,11 +308,11 @@ def moderate(slug: str, idea_id: int) -> Response:
         try:
             # The same decision as in the moderation queue, so open reports are resolved too.
             moderation.decide_on_idea(acting_user(), idea, action, form.reason.data)
-        except (services.IdeaError, moderation.ModerationError) as error:
+        except (IdeaError, moderation.ModerationError) as error:
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("The idea is now: %(status)s.", status=STATUS_LABELS[idea.status]),
+            flash(_("The idea is now: %(status)s.", status=idea.status.label),
                   "success")
     else:
         flash(_("Choose publish or hide."), "error")
@@ -326,12 +322,12 @@ def moderate(slug: str, idea_id: int) -> Response:
 @bp.route("/c/<slug>/ideas/settings", methods=["GET", "POST"])
 def settings(slug: str) -> str | Response:
     challenge = get_challenge(slug, manage=True)
-    current = services.settings_for(challenge)
+    current = visibility.settings_for(challenge)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        services.update_settings(acting_user(), challenge,
-                                 is_premoderated=form.is_premoderated.data,
-                                 allows_anonymous=form.allows_anonymous.data)
+        visibility.update_settings(acting_user(), challenge,
+                                   is_premoderated=form.is_premoderated.data,
+                                   allows_anonymous=form.allows_anonymous.data)
         db.session.commit()
         flash(_("The settings are saved."), "success")
         return redirect(url_for("ideas.settings", slug=challenge.slug))
@@ -356,16 +352,16 @@ def _idea_parts(slug: str, idea_id: int) -> dict[str, Any]:
     content = _render_part(
         "ideas/_show_content.html", challenge=challenge, idea=idea,
         manages=can_manage(current_user, challenge),
-        threads=services.comment_threads(current_user, idea),
-        builds=services.builds_on_this(current_user, idea),
-        built_on=idea.built_on if idea.built_on and services.visible_to(
+        threads=commenting.comment_threads(current_user, idea),
+        builds=reading.builds_on_this(current_user, idea),
+        built_on=idea.built_on if idea.built_on and visibility.visible_to(
             current_user, idea.built_on) else None,
-        supported=services.has_supported(current_user, idea),
+        supported=supporting.has_supported(current_user, idea),
         support_verdict=check(challenge, Action.support_idea),
         comment_verdict=check(challenge, Action.comment),
         submit_verdict=check(challenge, Action.submit_idea),
-        can_edit=services.can_edit(current_user, idea),
-        can_edit_comment=services.can_edit_comment,
+        can_edit=submitting.can_edit(current_user, idea),
+        can_edit_comment=commenting.can_edit_comment,
         comment_form=CommentForm(formdata=None), button_form=EmptyForm(),
         moderation_form=moderation_form, next_steps=_next_steps(challenge, idea),
     )
@@ -394,7 +390,7 @@ def toggle_support(slug: str, idea_id: int) -> Response:
     if not EmptyForm().validate():
         abort(400)
     try:
-        now_supported = services.toggle_support(acting_user(), idea)
+        now_supported = supporting.toggle_support(acting_user(), idea)
     except PhaseClosed as closed:
         flash(closed.verdict.reason, "error")
     else:
@@ -417,11 +413,11 @@ def add_comment(slug: str, idea_id: int) -> Response:
     if (parent_key := optional_database_id(form.parent_id.data)) is not None:
         parent = db.session.get(Comment, parent_key)
     try:
-        new_comment = services.comment(acting_user(), idea, form.body.data, parent)
+        new_comment = commenting.comment(acting_user(), idea, form.body.data, parent)
     except PhaseClosed as closed:
         flash(closed.verdict.reason, "error")
         return _detail(idea)
-    except services.IdeaError as error:
+    except IdeaError as error:
         flash(str(error), "error")
         return _detail(idea)
     db.session.commit()
@@ -446,17 +442,17 @@ def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | t
     form = CommentForm(obj=item)
     if form.validate_on_submit():
         try:
-            services.edit_comment(acting_user(), item, form.body.data)
+            commenting.edit_comment(acting_user(), item, form.body.data)
         except PhaseClosed as closed:
             form.body.errors = [*form.body.errors, closed.verdict.reason]
-        except services.IdeaError as error:
+        except IdeaError as error:
             attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Your response is changed."), "success")
             return redirect(url_for("ideas.show", slug=slug, idea_id=idea.id,
                                     _anchor=f"comment-{item.id}"))
-    elif request.method == "GET" and not services.can_edit_comment(current_user, item):
+    elif request.method == "GET" and not commenting.can_edit_comment(current_user, item):
         form.body.errors = [_("You can change a response only in the first 15 minutes.")]
     status = 422 if request.method == "POST" else 200
     return render_template("ideas/edit_comment.html", challenge=challenge, idea=idea,
@@ -470,8 +466,8 @@ def edit_comment(slug: str, idea_id: int, comment_id: int) -> str | Response | t
 @public
 def media(key: str, variant: str) -> Response:
     """A stored photo, only when the idea it belongs to is visible to the current user."""
-    image = services.image_for_key(key)
-    if image is None or not services.visible_to(current_user, image.idea):
+    image = image_for_key(key)
+    if image is None or not visibility.visible_to(current_user, image.idea):
         abort(404)
     # Photos of ideas the public cannot see must never sit in a shared cache.
     return send_upload(key, variant,
@@ -485,7 +481,7 @@ def mine() -> str:
     from ideation.prototypes.lineage import downstream
 
     viewer = acting_user()
-    items = services.my_ideas(viewer)
+    items = reading.my_ideas(viewer)
     # What each idea became part of, for all ideas at once; others see only published steps.
     lineage = downstream([item.idea for item in items], viewer)
     return render_template("ideas/mine.html", items=items, lineage=lineage,

@@ -2,8 +2,8 @@
 reports; plus the queue the core team works from.
 
 Every function takes the acting user and plain data, checks the permission, changes the models,
-writes an AuditEvent and flushes; the view commits. Idea state changes go through
-``ideas.services.moderate_idea`` and comment ones through ``moderate_comment``, so the rules of
+writes an AuditEvent and flushes; the view commits. The core team changes an idea's or a
+comment's status only through ``decide_on_idea`` and ``decide_on_comment``, so the rules of
 what may be hidden, and with which reason, live in one place.
 
 Decisions where the brief left room:
@@ -38,10 +38,12 @@ from ideation.core.db import utcnow
 from ideation.core.models import AuditEvent
 from ideation.core.pagination import Paginated
 from ideation.core.permissions import PermissionDenied, ensure_can_manage
-from ideation.core.signals import report_made
+from ideation.core.signals import idea_moderated, report_made
 from ideation.extensions import db
+from ideation.ideas.commenting import count_public_comments
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.models import Comment, CommentStatus, Idea, IdeaStatus
-from ideation.ideas.services import IdeaError, moderate_comment, moderate_idea, visible_to
+from ideation.ideas.visibility import visible_to
 from ideation.moderation.models import REASON_MAX, Report, ReportStatus
 
 PER_PAGE = 30
@@ -167,8 +169,9 @@ def _close_reports(actor: User, challenge: Challenge, status: ReportStatus, note
 def decide_on_idea(actor: User, idea: Idea, action: str, reason: str | None = None) -> None:
     """Publish a pending idea, hide one with a reason the author reads, or restore a hidden one.
 
-    A decision resolves the idea's open reports. Repeating a decision (a double click) is
-    quietly accepted.
+    The one way an idea's status changes by the core team's hand (the queue and the idea page
+    both call it). A decision resolves the idea's open reports. Repeating a decision (a double
+    click) is quietly accepted.
     """
     ensure_can_manage(actor, idea.challenge)
     if action not in IDEA_ACTIONS:
@@ -178,14 +181,27 @@ def decide_on_idea(actor: User, idea: Idea, action: str, reason: str | None = No
         return
     if idea.status not in starts_from:
         raise ModerationError(_("This is not possible for an idea with this status."), "action")
-    moderate_idea(actor, idea, target, reason)
+    reason = (reason or "").strip()
+    if target is IdeaStatus.hidden and not reason:
+        raise ModerationError(_("Tell the author why the idea is hidden."), "reason")
+    old = idea.status
+    idea.status = target
+    idea.hidden_reason = reason if target is IdeaStatus.hidden else None
+    record_event(actor, f"idea.{target.value}", idea, challenge=idea.challenge, old=old,
+                 new=target, reason=reason or None)
+    idea_moderated.send(idea, actor=actor, status=target, reason=reason or None)
     _close_reports(actor, idea.challenge, ReportStatus.resolved, idea.hidden_reason, idea=idea)
 
 
 def decide_on_comment(actor: User, comment: Comment, action: str,
                       reason: str | None = None) -> None:
-    """Hide a response with a reason its author reads, or restore it; resolves its reports."""
-    challenge = comment.idea.challenge
+    """Hide a response with a reason its author reads, or restore it; resolves its reports.
+
+    Replies under a hidden comment disappear from the public with it, so ``comment_count`` is
+    counted again rather than decremented by one.
+    """
+    idea = comment.idea
+    challenge = idea.challenge
     ensure_can_manage(actor, challenge)
     if action not in COMMENT_ACTIONS:
         raise ModerationError(_("Choose hide or restore."), "action")
@@ -195,9 +211,17 @@ def decide_on_comment(actor: User, comment: Comment, action: str,
     if comment.status not in starts_from:
         raise ModerationError(_("This is not possible for a response with this status."),
                               "action")
-    moderate_comment(actor, comment, target, reason)
-    note = (reason or "").strip() if target is CommentStatus.hidden else None
-    _close_reports(actor, challenge, ReportStatus.resolved, note, comment=comment)
+    reason = (reason or "").strip()
+    if target is CommentStatus.hidden and not reason:
+        raise ModerationError(_("Tell the author why the response is hidden."), "reason")
+    old = comment.status
+    comment.status = target
+    db.session.flush()
+    idea.comment_count = count_public_comments(idea)
+    record_event(actor, f"comment.{target.value}", comment, challenge=challenge, old=old,
+                 new=target, reason=reason or None, details={"idea_id": idea.id})
+    _close_reports(actor, challenge, ReportStatus.resolved,
+                   reason if target is CommentStatus.hidden else None, comment=comment)
 
 
 def dismiss_report(actor: User, report: Report, note: str | None = None) -> list[Report]:

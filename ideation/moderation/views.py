@@ -14,7 +14,8 @@ from ideation.core.permissions import PermissionDenied, acting_user, can_manage
 from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attach_error
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import commenting, reading
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.models import Comment, CommentStatus, Idea
 from ideation.loaders import get_challenge, get_visible_idea
 from ideation.moderation import services
@@ -46,7 +47,7 @@ def moderation_waiting(challenge: Challenge) -> int:
 
 
 @bp.app_template_global()
-def hidden_comment_reasons(threads: list[idea_services.Thread]) -> dict[int, str]:
+def hidden_comment_reasons(threads: list[commenting.Thread]) -> dict[int, str]:
     """For the idea page: why each hidden comment in ``threads`` was hidden (one query)."""
     ids = [item.id for thread in threads for item in (thread.comment, *thread.replies)
            if item.status is CommentStatus.hidden]
@@ -84,7 +85,7 @@ def _decide(challenge: Challenge, form: DecisionForm, kind: str, item: Idea | Co
     if form.validate():
         try:
             decide(acting_user(), item, form.action.data, form.reason.data)
-        except idea_services.IdeaError as error:
+        except IdeaError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -97,7 +98,7 @@ def _decide(challenge: Challenge, form: DecisionForm, kind: str, item: Idea | Co
 @bp.post("/c/<slug>/moderation/ideas/<int:idea_id>")
 def decide_on_idea(slug: str, idea_id: int) -> Response | tuple[str, int]:
     challenge = get_challenge(slug, manage=True)
-    idea = idea_services.get_idea(challenge, idea_id)
+    idea = reading.get_idea(challenge, idea_id)
     if idea is None:
         abort(404)
     return _decide(challenge, DecisionForm(), "idea", idea, services.decide_on_idea)

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired
 
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
-from ideation.notifications.texts import CHANNEL_LABELS, TOPIC_LABELS, Channel, Topic
+from ideation.notifications.texts import Channel, Topic
 
 
 class PreferencesForm(Form):
@@ -21,8 +21,8 @@ def preferences_form(topics: list[Topic], current: dict[Topic, Channel]) -> Pref
     """A form with one radio group per topic the person can hear about."""
     fields = {
         topic.value: RadioField(
-            TOPIC_LABELS[topic],
-            choices=[SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items()],
+            topic.label,
+            choices=[SelectChoice(c.value, c.label) for c in Channel],
             default=current[topic].value,
             validators=[InputRequired(message=_l("Choose how you hear about this."))],
         )

@@ -146,7 +146,7 @@ def _mail(user: User, row: dict[str, Any]) -> tuple[str, str, str, None]:
             _("Hello %(name)s,", name=user.name), "",
             texts.sentence(row["kind"], row["params"]), "",
             _("See what happened: %(link)s", link=site_url(row["link"])), "",
-            texts.footer(str(texts.TOPIC_LABELS[topic]), unsubscribe_link(user, topic.value),
+            texts.footer(str(topic.label), unsubscribe_link(user, topic.value),
                          site_url(path_for("notifications.settings"))), "",
         ])
         return user.email, texts.subject(row["kind"], row["params"]), body, None

@@ -7,13 +7,13 @@ behind in someone else's notifications.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ideation.core.enums import LabelledEnum
 from ideation.core.i18n import lazy_gettext as _l
 
 IDEA_IN_CONCEPT = "idea_in_concept"
@@ -27,21 +27,24 @@ NEW_REPORT = "new_report"
 ACTION_STATUS = "action_status"
 
 
-class Topic(enum.StrEnum):
+class Topic(LabelledEnum):
     """What a person chooses a channel for."""
 
-    reply = "reply"
-    progress = "progress"
-    decision = "decision"
-    moderation = "moderation"
-    report = "report"  # the core team only
-    actions = "actions"  # the Agenda for Action's actions after the hand-over
+    reply = "reply", _l("Someone responds to my idea or my response")
+    progress = "progress", _l("My idea becomes part of a concept or prototype")
+    decision = "decision", _l("A decision is taken on a prototype my idea is part of")
+    moderation = "moderation", _l("The core team publishes or hides my idea")
+    report = "report", _l("Someone reports an idea or response (core team)")  # the core team only
+    # the Agenda for Action's actions after the hand-over
+    actions = "actions", _l("An action of the Agenda for Action that I follow, or that my idea "
+                            "fed, changes its status")
 
 
-class Channel(enum.StrEnum):
-    app = "app"  # in the app only
-    email = "email"  # in the app, and an e-mail at once
-    digest = "digest"  # in the app, and once a week one e-mail with everything
+class Channel(LabelledEnum):
+    app = "app", _l("Only in the app")  # in the app only
+    email = "email", _l("By e-mail at once")  # in the app, and an e-mail at once
+    # in the app, and once a week one e-mail with everything
+    digest = "digest", _l("In a weekly e-mail")
 
 
 TOPIC_OF = {
@@ -51,22 +54,6 @@ TOPIC_OF = {
     IDEA_PUBLISHED: Topic.moderation, IDEA_HIDDEN: Topic.moderation,
     NEW_REPORT: Topic.report,
     ACTION_STATUS: Topic.actions,
-}
-
-TOPIC_LABELS = {
-    Topic.reply: _l("Someone responds to my idea or my response"),
-    Topic.progress: _l("My idea becomes part of a concept or prototype"),
-    Topic.decision: _l("A decision is taken on a prototype my idea is part of"),
-    Topic.moderation: _l("The core team publishes or hides my idea"),
-    Topic.report: _l("Someone reports an idea or response (core team)"),
-    Topic.actions: _l("An action of the Agenda for Action that I follow, or that my idea "
-                      "fed, changes its status"),
-}
-
-CHANNEL_LABELS = {
-    Channel.app: _l("Only in the app"),
-    Channel.email: _l("By e-mail at once"),
-    Channel.digest: _l("In a weekly e-mail"),
 }
 
 _ACTION_STATUSES = {"planned": _l("planned"), "started": _l("started"), "done": _l("done"),

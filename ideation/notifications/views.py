@@ -31,7 +31,7 @@ from ideation.core.viewhelpers import ensure_button_posted
 from ideation.extensions import db
 from ideation.notifications import digest, services  # services: the signals' receivers
 from ideation.notifications.forms import preferences_form
-from ideation.notifications.texts import TOPIC_LABELS, Topic
+from ideation.notifications.texts import Topic
 
 bp = Blueprint("notifications", __name__)
 # Checked daily; each person gets at most one a week (``digest.py``).
@@ -117,4 +117,4 @@ def unsubscribe(token: str) -> str | Response | tuple[str, int]:
 
 
 def _label(scope: str) -> str:
-    return _("all e-mails") if scope == "all" else str(TOPIC_LABELS[Topic(scope)])
+    return _("all e-mails") if scope == "all" else str(Topic(scope).label)

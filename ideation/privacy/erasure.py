@@ -30,8 +30,10 @@ from ideation.core.mail import outbox_folder
 from ideation.core.models import AuditEvent, OutgoingMail
 from ideation.core.permissions import PermissionDenied, ensure_admin
 from ideation.extensions import db
+from ideation.ideas.commenting import count_public_comments
 from ideation.ideas.models import Comment, Idea, IdeaImage, Support
-from ideation.ideas.services import count_public_comments, count_supporters, image_store
+from ideation.ideas.photos import image_store
+from ideation.ideas.supporting import count_supporters
 from ideation.notifications.models import Notification
 from ideation.privacy.export import user_columns
 from ideation.search.models import SearchJob

@@ -16,6 +16,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import Table, or_, select
 
 from ideation.accounts.models import RoleInvitation, User
@@ -79,26 +80,46 @@ def my_data(user: User) -> dict[str, list[dict[str, Any]]]:
 
 
 def readable(data: dict[str, list[dict[str, Any]]], default_language: str,
-             ) -> dict[str, list[list[tuple[str, str, str | None]]]]:
-    """The rows of ``my_data`` for the page: per value its text (lists and objects as JSON)
-    and, for text people may have written, the language it is in: the challenge's language
-    when the row belongs to one, otherwise ``default_language``. Codes, numbers and dates
-    have none (WCAG 3.1.2: a Dutch title inside the English page is marked as Dutch)."""
+             ) -> dict[str, list[list[tuple[str, str | Markup, str | None]]]]:
+    """The rows of ``my_data`` for the page: per value its text and, for text people may have
+    written, the language it is in: the challenge's language when the row belongs to one,
+    otherwise ``default_language``. Codes, numbers, dates and the person's own account row
+    (names and addresses are in no language) have none; lists and objects are shown as JSON
+    with each text in them marked (WCAG 3.1.2: a Dutch title inside the English page is marked
+    as Dutch, the platform's own keys are not)."""
     languages = dict(db.session.execute(select(Challenge.id, Challenge.language)).all())
 
-    def shown(row: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    def shown(table: str, row: dict[str, Any]) -> list[tuple[str, str | Markup, str | None]]:
         language = languages.get(row.get("challenge_id"))
         language = language.value if language is not None else default_language
-        values = []
+        values: list[tuple[str, str | Markup, str | None]] = []
         for key, value in row.items():
             if isinstance(value, dict | list):
-                text, lang = json.dumps(value, ensure_ascii=False), language
+                values.append((key, _marked_json(value, language), None))
             elif value is None:
-                text, lang = "–", None
+                values.append((key, "–", None))
             else:
-                text = str(value)
-                lang = language if isinstance(value, str) and " " in value.strip() else None
-            values.append((key, text, lang))
+                written = table != "users" and isinstance(value, str) and _is_text(value)
+                values.append((key, str(value), language if written else None))
         return values
 
-    return {table: [shown(row) for row in rows] for table, rows in data.items()}
+    return {table: [shown(table, row) for row in rows] for table, rows in data.items()}
+
+
+def _is_text(value: str) -> bool:
+    return " " in value.strip()
+
+
+def _marked_json(value: Any, language: str) -> Markup:
+    """``value`` as JSON text, each text in it in a span marked with ``language``."""
+    if isinstance(value, dict):
+        return Markup("{%s}") % Markup(", ").join(
+            Markup("{}: {}").format(json.dumps(key, ensure_ascii=False),
+                                     _marked_json(item, language))
+            for key, item in value.items())
+    if isinstance(value, list):
+        return Markup("[%s]") % Markup(", ").join(_marked_json(item, language) for item in value)
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and _is_text(value):
+        return Markup('<span lang="{}">{}</span>').format(language, text)
+    return Markup.escape(text)

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
-from ideation.process.services import KIND_LABELS
+from ideation.process.models import EntryKind
 
 SCALE = [SelectChoice(str(n), str(n)) for n in range(1, 6)]
 
@@ -18,8 +18,7 @@ class AnswerForm(Form):
 class EntryForm(Form):
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Give a name.")), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label)
-                                        for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.label) for k in EntryKind])
     interest = SelectField(_l("Interest (1 low, 5 high)"), choices=SCALE, default="3")
     influence = SelectField(_l("Influence (1 low, 5 high)"), choices=SCALE, default="3")
     group_name = StringField(

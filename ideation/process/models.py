@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,31 +9,41 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 
 if TYPE_CHECKING:
     from ideation.accounts.models import User
 
 
-class CanvasField(enum.StrEnum):
+class CanvasField(LabelledEnum):
     """The basic questions of the process canvas, in the order they are asked."""
 
-    result = "result"
-    ambition = "ambition"
-    end_users = "end_users"
-    co_owners = "co_owners"
-    stakeholders = "stakeholders"
-    outsiders = "outsiders"
-    governance = "governance"
-    steps = "steps"
+    result = ("result", _l("Intended result"),
+              _l("What must the challenge deliver at the end?"))
+    ambition = ("ambition", _l("Ambition"),
+                _l("How big do we dream? What would be a success?"))
+    end_users = ("end_users", _l("End users and how they take part"),
+                 _l("Who are the end users, and how and when do we reach them?"))
+    co_owners = ("co_owners", _l("Co-owners"),
+                 _l("Who owns the question with us and shares the decisions?"))
+    stakeholders = ("stakeholders", _l("Stakeholders"),
+                    _l("Who else has an interest, and at which step do they join?"))
+    outsiders = ("outsiders", _l("Unsought stakeholders, outsiders and dissenters"),
+                 _l("Whom would we easily forget? Who sees it differently?"))
+    governance = ("governance", _l("Governance and roles"),
+                  _l("Who decides what, and who does what in the core team?"))
+    steps = ("steps", _l("Planned steps and working methods"),
+             _l("Which steps, sessions and methods do we plan?"))
 
 
-class EntryKind(enum.StrEnum):
-    co_owner = "co_owner"
-    partner = "partner"
-    end_user = "end_user"
-    dissenter = "dissenter"
-    outsider = "outsider"
+class EntryKind(LabelledEnum):
+    co_owner = "co_owner", _l("Co-owner")
+    partner = "partner", _l("Partner")
+    end_user = "end_user", _l("End user")
+    dissenter = "dissenter", _l("Dissenter")
+    outsider = "outsider", _l("Outsider")
 
 
 class CanvasAnswer(db.Model):

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from ideation.accounts.models import User
 from ideation.challenges.models import Challenge, Phase
-from ideation.challenges.phases import PHASE_LABELS, current_phase, today
+from ideation.challenges.phases import current_phase, today
 from ideation.core.audit import record_event
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
@@ -38,35 +38,8 @@ MAX_ANSWER = 5000
 MAX_NAME = 120
 MAX_GROUP = 80
 
-FIELD_LABELS: dict[CanvasField, LazyString] = {
-    CanvasField.result: _l("Intended result"),
-    CanvasField.ambition: _l("Ambition"),
-    CanvasField.end_users: _l("End users and how they take part"),
-    CanvasField.co_owners: _l("Co-owners"),
-    CanvasField.stakeholders: _l("Stakeholders"),
-    CanvasField.outsiders: _l("Unsought stakeholders, outsiders and dissenters"),
-    CanvasField.governance: _l("Governance and roles"),
-    CanvasField.steps: _l("Planned steps and working methods"),
-}
-FIELD_HINTS: dict[CanvasField, LazyString] = {
-    CanvasField.result: _l("What must the challenge deliver at the end?"),
-    CanvasField.ambition: _l("How big do we dream? What would be a success?"),
-    CanvasField.end_users: _l("Who are the end users, and how and when do we reach them?"),
-    CanvasField.co_owners: _l("Who owns the question with us and shares the decisions?"),
-    CanvasField.stakeholders: _l("Who else has an interest, and at which step do they join?"),
-    CanvasField.outsiders: _l("Whom would we easily forget? Who sees it differently?"),
-    CanvasField.governance: _l("Who decides what, and who does what in the core team?"),
-    CanvasField.steps: _l("Which steps, sessions and methods do we plan?"),
-}
 PUBLIC_FIELDS = (CanvasField.result, CanvasField.ambition, CanvasField.end_users,
                  CanvasField.governance, CanvasField.steps)
-KIND_LABELS: dict[EntryKind, LazyString] = {
-    EntryKind.co_owner: _l("Co-owner"),
-    EntryKind.partner: _l("Partner"),
-    EntryKind.end_user: _l("End user"),
-    EntryKind.dissenter: _l("Dissenter"),
-    EntryKind.outsider: _l("Outsider"),
-}
 
 
 class ProcessError(ValueError):
@@ -122,7 +95,7 @@ def save_answer(actor: User, challenge: Challenge, field: CanvasField, text: str
 def public_summary(challenge: Challenge) -> list[tuple[LazyString, str]]:
     """(question, answer) of the public questions that have an answer."""
     answers = canvas(challenge)
-    return [(FIELD_LABELS[field], answer.text) for field in PUBLIC_FIELDS
+    return [(field.label, answer.text) for field in PUBLIC_FIELDS
             if (answer := answers[field]) is not None and answer.text]
 
 
@@ -262,4 +235,4 @@ def end_user_warning(challenge: Challenge, on: date | None = None) -> EndUserWar
                if e.id not in heard and e.group_name.casefold() not in answered]
     if not missing:
         return None
-    return EndUserWarning(phase, PHASE_LABELS[phase.kind], missing)
+    return EndUserWarning(phase, phase.kind.label, missing)

@@ -15,7 +15,7 @@ from ideation.extensions import db
 from ideation.process import services
 from ideation.process.forms import AnswerForm, EntryForm
 from ideation.process.map_drawing import map_svg
-from ideation.process.models import CanvasField
+from ideation.process.models import CanvasField, EntryKind
 
 bp = Blueprint("process", __name__)
 
@@ -39,8 +39,7 @@ def _page(challenge, entry_form: EntryForm | None = None, forms=None, status: in
     entry_form.group_name.render_kw = {"list": "round-groups"}
     return render_template(
         "process/canvas.html", challenge=challenge, answers=answers, forms=forms,
-        labels=services.FIELD_LABELS, hints=services.FIELD_HINTS,
-        entries=entries, kinds=services.KIND_LABELS, drawing=map_svg(entries),
+        entries=entries, drawing=map_svg(entries),
         entry_form=entry_form, remove_form=EmptyForm(),
         group_names=services.round_group_names(challenge)), status
 
@@ -74,7 +73,7 @@ def answer_history(slug: str, name: str) -> str:
     challenge = get_challenge(slug, manage=True)
     field = _field(name)
     return render_template("process/history.html", challenge=challenge, field=field,
-                           label=services.FIELD_LABELS[field],
+                           label=field.label,
                            versions=services.history(challenge, field))
 
 
@@ -154,4 +153,4 @@ def map_reach(round_):  # type: ignore[no-untyped-def]
 
 @bp.app_template_global()
 def entry_kind_label(kind):  # type: ignore[no-untyped-def]
-    return services.KIND_LABELS[kind]
+    return EntryKind(kind).label

@@ -23,19 +23,6 @@ from ideation.ideas.forms import ACCEPTED_PHOTOS
 from ideation.prototypes.models import PrototypeImage, PrototypeKind, PrototypeState
 from ideation.prototypes.services import ImageUpload
 
-KIND_LABELS = {
-    PrototypeKind.service: _l("A service"),
-    PrototypeKind.digital: _l("Something digital"),
-    PrototypeKind.policy: _l("A policy or procedure"),
-    PrototypeKind.physical: _l("Something physical"),
-}
-
-STATE_LABELS = {
-    PrototypeState.testing: _l("Being tested"),
-    PrototypeState.adopted: _l("Adopted"),
-    PrototypeState.parked: _l("Parked"),
-}
-
 _AT_MOST_300 = Length(max=300, message=_l("Use at most 300 characters."))
 
 
@@ -60,7 +47,7 @@ class PrototypeEditForm(Form):
     )
     kind = RadioField(
         _l("What kind of prototype is it?"),
-        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, kind.label) for kind in PrototypeKind],
         validators=[DataRequired(message=_l("Choose what kind of prototype this is."))],
     )
 
@@ -122,8 +109,8 @@ class VersionForm(_ImagesMixin, Form):
 class StateForm(Form):
     state = RadioField(
         _l("New state"),
-        choices=[SelectChoice(PrototypeState.testing.value, STATE_LABELS[PrototypeState.testing]),
-                 SelectChoice(PrototypeState.parked.value, STATE_LABELS[PrototypeState.parked])],
+        choices=[SelectChoice(state.value, state.label)
+                 for state in (PrototypeState.testing, PrototypeState.parked)],
         validators=[DataRequired(message=_l("Choose a state."))],
     )
     reason = StringField(

@@ -6,7 +6,6 @@ version 1 and why, so every earlier version stays readable with its own text and
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.concepts import models as _concepts  # noqa: F401 - mapped by name below
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 
 if TYPE_CHECKING:
@@ -23,17 +24,18 @@ if TYPE_CHECKING:
     from ideation.concepts.models import Concept
 
 
-class PrototypeKind(enum.StrEnum):
-    service = "service"
-    digital = "digital"
-    policy = "policy"  # policy or procedure
-    physical = "physical"
+class PrototypeKind(LabelledEnum):
+    service = "service", _l("A service")
+    digital = "digital", _l("Something digital")
+    policy = "policy", _l("A policy or procedure")  # policy or procedure
+    physical = "physical", _l("Something physical")
 
 
-class PrototypeState(enum.StrEnum):
-    testing = "testing"  # being built and tested
-    adopted = "adopted"  # a validation round decided to adopt it: counts as validated
-    parked = "parked"
+class PrototypeState(LabelledEnum):
+    testing = "testing", _l("Being tested")  # being built and tested
+    # a validation round decided to adopt it: counts as validated
+    adopted = "adopted", _l("Adopted")
+    parked = "parked", _l("Parked")
 
 
 class Prototype(db.Model):

@@ -38,7 +38,7 @@ from ideation.core.permissions import can_manage, ensure_can_manage
 from ideation.core.signals import prototype_published
 from ideation.extensions import db
 from ideation.ideas.models import Idea
-from ideation.ideas.services import image_store
+from ideation.ideas.photos import image_store
 from ideation.media.pipeline import ImageRejected, ProcessedImage, process_image
 from ideation.prototypes import lineage
 from ideation.prototypes.models import (

@@ -31,8 +31,6 @@ from ideation.loaders import get_challenge
 from ideation.media.storage import send_upload
 from ideation.prototypes import lineage, services
 from ideation.prototypes.forms import (
-    KIND_LABELS,
-    STATE_LABELS,
     PrototypeEditForm,
     PrototypeForm,
     StateForm,
@@ -46,11 +44,6 @@ bp = Blueprint("prototypes", __name__)
 
 _attempt = partial(attempt, errors=services.PrototypeError)
 _submit = partial(submit, errors=services.PrototypeError)
-
-
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {"KIND_LABELS": KIND_LABELS, "PROTOTYPE_STATE_LABELS": STATE_LABELS}
 
 
 @bp.app_template_global()
@@ -237,7 +230,7 @@ def change_state(slug: str, prototype_id: int) -> Response | tuple[str, int]:
         acting_user(), prototype, form.state.data, form.reason.data))
     if status is not None:
         return _render_show(challenge, prototype, state_form=form, status=status)
-    flash(_("The prototype is now: %(state)s.", state=STATE_LABELS[prototype.state]),
+    flash(_("The prototype is now: %(state)s.", state=prototype.state.label),
           "success")
     return redirect(_show_url(prototype))
 

@@ -19,12 +19,11 @@ from sqlalchemy.orm import selectinload
 from ideation.accounts.models import Membership, MembershipRole, User
 from ideation.challenges import authors
 from ideation.challenges.models import AuthorDisplay, Challenge, Phase
-from ideation.challenges.phases import PHASE_LABELS
 from ideation.concepts.models import Concept
 from ideation.curation.models import Cluster
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import taking_part
+from ideation.ideas.reading import taking_part
 from ideation.prototypes.models import Prototype
 from ideation.reports.models import Agenda
 from ideation.sessions.services import held_sessions
@@ -216,6 +215,6 @@ def agenda_content(challenge: Challenge, agenda: Agenda) -> AgendaContent:
     clusters = cluster_parts(challenge)
     concepts = concept_parts(challenge)
     counted = numbers(challenge, len(clusters), concepts)
-    phases = [(PHASE_LABELS[p.kind], p) for p in challenge.phases]
+    phases = [(p.kind.label, p) for p in challenge.phases]
     return AgendaContent(challenge, agenda, phases, counted, clusters, concepts,
                          thanks(challenge, counted))

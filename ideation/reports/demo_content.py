@@ -26,7 +26,7 @@ from ideation.curation import services as curation
 from ideation.curation.models import ClusterState
 from ideation.demo import DEMO_EXTENSIONS
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import submitting, supporting
 from ideation.ideas.demo_content import _citizens
 from ideation.prototypes import services as prototypes
 from ideation.prototypes.models import PrototypeKind
@@ -164,13 +164,13 @@ def _build(users: dict[str, User]) -> Challenge:
     rng = random.Random(16)  # noqa: S311 - a repeatable demo, not a secret
     sent = []
     for number, (_cluster, title, text) in enumerate(IDEAS):
-        idea = ideas.submit_idea(people[number % len(people)], challenge,
-                                 {"title": title, "description": text, "consent": True,
+        idea = submitting.submit_idea(people[number % len(people)], challenge,
+                                      {"title": title, "description": text, "consent": True,
                                   "theme_id": challenge.themes[_cluster].id,
                                   "is_anonymous": number == 3})
         idea.created_dt = idea.updated_dt = utcnow() - timedelta(days=140, hours=number)
         for person in rng.sample(people, rng.randrange(0, 4)):
-            ideas.support(person, idea)
+            supporting.support(person, idea)
         sent.append(idea)
 
     # The work of the middle phases, with today in the prototype phase.

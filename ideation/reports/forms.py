@@ -15,7 +15,7 @@ from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import database_id
 from ideation.prototypes.models import Prototype
 from ideation.reports.models import ActionStatus
-from ideation.reports.services import MAX_TEXT, MAX_UPDATE, STATUS_LABELS
+from ideation.reports.services import MAX_TEXT, MAX_UPDATE
 
 
 class AgendaTextsForm(Form):
@@ -53,7 +53,7 @@ class ActionForm(Form):
 
 class StatusForm(Form):
     status = RadioField(
-        _l("New status"), choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in ActionStatus],
+        _l("New status"), choices=[SelectChoice(s.value, s.label) for s in ActionStatus],
         validators=[DataRequired(message=_l("Choose a status."))])
     reason = TextAreaField(
         _l("Explanation"), validators=[Optional(), Length(max=MAX_UPDATE)],

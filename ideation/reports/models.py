@@ -8,7 +8,6 @@ never disagrees with the platform (``reports/agenda.py``).
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,8 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 from ideation.prototypes import models as _prototypes  # noqa: F401 - mapped by name below
 
@@ -25,11 +26,11 @@ if TYPE_CHECKING:
     from ideation.prototypes.models import Prototype
 
 
-class ActionStatus(enum.StrEnum):
-    planned = "planned"
-    started = "started"
-    done = "done"
-    stopped = "stopped"  # always with a reason
+class ActionStatus(LabelledEnum):
+    planned = "planned", _l("Planned")
+    started = "started", _l("Started")
+    done = "done", _l("Done")
+    stopped = "stopped", _l("Stopped")  # always with a reason
 
 
 class Agenda(db.Model):

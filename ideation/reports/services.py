@@ -30,7 +30,6 @@ from ideation.challenges.phases import Action, ensure_allowed
 from ideation.concepts.models import Concept
 from ideation.core.audit import record_event
 from ideation.core.db import utcnow
-from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import PermissionDenied, ensure_can_manage
 from ideation.core.signals import action_status_changed
 from ideation.extensions import db
@@ -44,12 +43,6 @@ from ideation.reports.models import (
     ChallengeFollower,
 )
 
-STATUS_LABELS = {
-    ActionStatus.planned: _l("Planned"),
-    ActionStatus.started: _l("Started"),
-    ActionStatus.done: _l("Done"),
-    ActionStatus.stopped: _l("Stopped"),
-}
 MAX_TEXT = 20_000
 MAX_UPDATE = 2_000
 

@@ -38,8 +38,7 @@ register_funnel_stage("actions_done", _l("Actions done"),
 
 @bp.app_context_processor
 def agenda_words() -> dict[str, Any]:
-    return {"ACTION_STATUS_LABELS": services.STATUS_LABELS,
-            "has_published_agenda": services.has_published_agenda}
+    return {"has_published_agenda": services.has_published_agenda}
 
 
 def agenda_body(challenge: Challenge, agenda: Agenda, *, for_print: bool = False) -> Markup:

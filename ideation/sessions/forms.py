@@ -14,7 +14,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ideation.challenges.models import PhaseKind
-from ideation.challenges.phases import PHASE_LABELS
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 
@@ -31,7 +30,7 @@ class PlanForm(Form):
         DataRequired(message=_l("Give the date of the session."))])
     place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=160)])
     phase = SelectField(_l("Phase"),
-                        choices=[SelectChoice(k.value, PHASE_LABELS[k]) for k in PhaseKind])
+                        choices=[SelectChoice(k.value, k.label) for k in PhaseKind])
     dots = IntegerField(_l("Dots per participant"), default=3, validators=[
         NumberRange(min=1, max=10, message=_l("Choose a number from 1 to 10."))])
     group_ids = GroupsField(_l("Stakeholder groups in the room"), choices=[],

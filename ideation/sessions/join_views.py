@@ -115,7 +115,7 @@ def _page(session: LiveSession, participant: Participant, *, idea_form=None, obj
     allowed, reason = services.may_send_ideas(session)
     context = {
         "session": session, "challenge": session.challenge, "participant": participant,
-        "stages": services.STAGE_LABELS, "without_account_links": True,
+        "without_account_links": True,
         "may_send": allowed, "refusal": reason,
         "idea_form": idea_form or SessionIdeaForm(), "dot_form": DotForm(),
         "objection_form": objection_form or ObjectionForm(),

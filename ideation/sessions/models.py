@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.challenges.models import PhaseKind
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 from ideation.process.models import StakeholderMapEntry
 
@@ -18,14 +19,14 @@ if TYPE_CHECKING:
     from ideation.challenges.models import Challenge
 
 
-class Stage(enum.StrEnum):
+class Stage(LabelledEnum):
     """Where a session is: planned, then ideas, dot-voting, "who sees it differently?", closed."""
 
-    planned = "planned"
-    ideas = "ideas"
-    voting = "voting"
-    objections = "objections"
-    closed = "closed"
+    planned = "planned", _l("Planned")
+    ideas = "ideas", _l("Sending in ideas")
+    voting = "voting", _l("Dot-voting")
+    objections = "objections", _l("Who sees it differently?")
+    closed = "closed", _l("Closed")
 
 
 session_groups = Table(

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +39,7 @@ from ideation.core.permissions import ensure_can_manage
 from ideation.core.routing import optional_database_id
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import settings_for
+from ideation.ideas.visibility import settings_for
 from ideation.process.models import StakeholderMapEntry
 from ideation.sessions.models import (
     Dot,
@@ -62,13 +61,6 @@ SOURCE = "session"
 NEXT_STAGE = {Stage.planned: Stage.ideas, Stage.ideas: Stage.voting,
               Stage.voting: Stage.objections}
 OPEN_STAGES = (Stage.ideas, Stage.voting, Stage.objections)
-STAGE_LABELS: dict[Stage, LazyString] = {
-    Stage.planned: _l("Planned"),
-    Stage.ideas: _l("Sending in ideas"),
-    Stage.voting: _l("Dot-voting"),
-    Stage.objections: _l("Who sees it differently?"),
-    Stage.closed: _l("Closed"),
-}
 
 
 class SessionError(ValueError):

@@ -20,7 +20,7 @@ from ideation.core.security import public
 from ideation.core.viewhelpers import attach_message
 from ideation.extensions import db
 from ideation.process import services as process
-from ideation.process.services import FIELD_LABELS
+from ideation.process.models import CanvasField
 from ideation.sessions import services
 from ideation.sessions.forms import CardsForm, CloseForm, PlanForm
 from ideation.sessions.models import LiveSession, Stage
@@ -53,8 +53,7 @@ def qr_code(url: str, label: str) -> Markup:
 def index(slug: str) -> str:
     challenge = get_challenge(slug, manage=True)
     return render_template("sessions/index.html", challenge=challenge,
-                           sessions=services.sessions_of(challenge),
-                           stages=services.STAGE_LABELS)
+                           sessions=services.sessions_of(challenge))
 
 
 @bp.route("/c/<slug>/sessions/new", methods=["GET", "POST"])
@@ -87,7 +86,7 @@ def show(slug: str, session_id: int) -> str:
     challenge, session = _session(slug, session_id)
     return render_template(
         "sessions/show.html", challenge=challenge, session=session,
-        stages=services.STAGE_LABELS, next_stage=ADVANCE_LABELS.get(session.stage),
+        next_stage=ADVANCE_LABELS.get(session.stage),
         lines=services.results(session), participants=services.participant_count(session),
         close_form=CloseForm(data={"summary": session.summary}), cards_form=CardsForm(),
         step_form=EmptyForm(), url=join_url(session))
@@ -105,7 +104,7 @@ def advance(slug: str, session_id: int) -> Response:
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("The session moved on to: %(stage)s.", stage=services.STAGE_LABELS[stage]),
+        flash(_("The session moved on to: %(stage)s.", stage=stage.label),
               "success")
     return redirect(url_for(".show", slug=slug, session_id=session.id))
 
@@ -126,7 +125,7 @@ def add_cards(slug: str, session_id: int) -> Response | tuple[str, int]:
             return redirect(url_for(".show", slug=slug, session_id=session.id))
     return render_template(
         "sessions/show.html", challenge=challenge, session=session,
-        stages=services.STAGE_LABELS, next_stage=ADVANCE_LABELS.get(session.stage),
+        next_stage=ADVANCE_LABELS.get(session.stage),
         lines=services.results(session), participants=services.participant_count(session),
         close_form=CloseForm(data={"summary": session.summary}), cards_form=form,
         step_form=EmptyForm(), url=join_url(session)), 400
@@ -149,7 +148,7 @@ def close(slug: str, session_id: int) -> Response | tuple[str, int]:
         return redirect(url_for(".show", slug=slug, session_id=session.id))
     return render_template(
         "sessions/show.html", challenge=challenge, session=session,
-        stages=services.STAGE_LABELS, next_stage=ADVANCE_LABELS.get(session.stage),
+        next_stage=ADVANCE_LABELS.get(session.stage),
         lines=services.results(session), participants=services.participant_count(session),
         close_form=form, cards_form=CardsForm(), step_form=EmptyForm(), url=join_url(session)), 400
 
@@ -165,7 +164,7 @@ def screen(slug: str, session_id: int) -> str:
 
 
 def _feed_context(session: LiveSession) -> dict:
-    return {"lines": services.results(session), "stages": services.STAGE_LABELS,
+    return {"lines": services.results(session),
             "leading": services.leading_ideas(session),
             "participants": services.participant_count(session)}
 
@@ -192,7 +191,7 @@ def kit(slug: str, session_id: int) -> str:
     url = join_url(session)
     return render_template("sessions/kit.html", challenge=challenge, session=session, url=url,
                            qr=qr_code(url, _("QR code to join the session")),
-                           questions=list(FIELD_LABELS.values()))
+                           questions=[field.label for field in CanvasField])
 
 
 @bp.get("/c/<slug>/sessions/<int:session_id>/results")

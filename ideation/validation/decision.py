@@ -29,7 +29,6 @@ from ideation.challenges.models import Challenge
 from ideation.challenges.phases import Action, PhaseClosed, Verdict, check
 from ideation.core.audit import record_event
 from ideation.core.i18n import current_language
-from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import ensure_can_manage
 from ideation.core.signals import round_decided
 from ideation.extensions import db
@@ -44,23 +43,6 @@ from ideation.validation.models import (
     Round,
     RoundState,
 )
-
-OUTCOME_LABELS = {
-    Outcome.adopt: _l("Adopt"),
-    Outcome.iterate: _l("Iterate"),
-    Outcome.park: _l("Park"),
-}
-
-OUTCOME_EXPLANATIONS = {
-    Outcome.adopt: _l("The prototype works. We use it as it is."),
-    Outcome.iterate: _l("We improve the prototype and test a new version."),
-    Outcome.park: _l("We stop with this prototype for now."),
-}
-
-DISPOSITION_LABELS = {
-    Disposition.answered: _l("We answer this"),
-    Disposition.set_aside: _l("We consciously set this aside"),
-}
 
 PROTOTYPE_STATE_AFTER = {
     Outcome.adopt: PrototypeState.adopted,

@@ -3,21 +3,14 @@ of a prototype's decisions for the prototype page. Routes live on the shared blu
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import Field, RadioField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from ideation.challenges.phases import PhaseClosed
 from ideation.core.cache import cached
-from ideation.core.forms import Form
 from ideation.core.i18n import current_language
-from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.routing import page_arg
 from ideation.core.viewhelpers import attach_message
@@ -29,18 +22,13 @@ from ideation.validation import decision as decisions
 from ideation.validation import results
 from ideation.validation.blueprint import bp
 from ideation.validation.decision import (
-    DISPOSITION_LABELS,
-    OUTCOME_EXPLANATIONS,
-    OUTCOME_LABELS,
-    ConcernAnswer,
     DecisionError,
     DecisionIncomplete,
 )
-from ideation.validation.minority import Concern, MinorityReport, minority_report, reason_page
+from ideation.validation.forms import DecisionForm, decision_form
+from ideation.validation.minority import MinorityReport, minority_report, reason_page
 from ideation.validation.models import Decision, Outcome, Round, RoundState
 
-bp.add_app_template_global(OUTCOME_LABELS, "DECISION_OUTCOME_LABELS")
-bp.add_app_template_global(DISPOSITION_LABELS, "DECISION_DISPOSITION_LABELS")
 bp.add_app_template_global(results.min_responses, "min_responses_for_conclusions")
 
 
@@ -57,54 +45,6 @@ def visible_decisions(prototype: Prototype) -> list[Decision]:
     if not prototype_services.visible_to(current_user, prototype):
         return []
     return decisions.prototype_decisions(prototype)
-
-
-# --- the form ----------------------------------------------------------------------------------
-
-
-class DecisionForm(Form):
-    """Outcome and rationale; ``decision_form`` adds two fields for every concern."""
-
-    outcome = RadioField(_l("What do you decide?"), validate_choice=False)
-    rationale = TextAreaField(
-        _l("Why?"), validators=[Optional(), Length(max=decisions.MAX_RATIONALE)],
-        description=_l("Explain the decision in plain words. Everyone can read it."))
-
-    def concern_fields(self, concern: Concern) -> tuple[Field, Field]:
-        name = _field_name(concern.key)
-        return self[f"{name}_disposition"], self[f"{name}_answer"]
-
-    def concern_answers(self, concerns: list[Concern]) -> dict[str, ConcernAnswer]:
-        answers = {}
-        for concern in concerns:
-            disposition, text = self.concern_fields(concern)
-            answers[concern.key] = ConcernAnswer(disposition.data, text.data)
-        return answers
-
-
-def _field_name(key: str) -> str:
-    return "concern_" + key.replace(":", "_")
-
-
-def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
-    """The decision form with a disposition and a "how / why" box for each concern."""
-
-    class ConcernsForm(DecisionForm):
-        pass
-
-    for number, concern in enumerate(concerns, 1):
-        name = _field_name(concern.key)
-        setattr(ConcernsForm, f"{name}_disposition", RadioField(
-            _("What do you do with concern %(num)s?", num=number), validate_choice=False,
-            choices=[SelectChoice(d.value, str(label)) for d, label in
-                     DISPOSITION_LABELS.items()]))
-        setattr(ConcernsForm, f"{name}_answer", TextAreaField(
-            _("How / why (concern %(num)s)", num=number),
-            validators=[Optional(), Length(max=decisions.MAX_ANSWER)]))
-    form = ConcernsForm(**kwargs)
-    form.outcome.choices = [SelectChoice(o.value, f"{label}: {OUTCOME_EXPLANATIONS[o]}")
-                            for o, label in OUTCOME_LABELS.items()]
-    return form
 
 
 # --- routes --------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from ideation.curation import services as curation
 from ideation.curation.models import Cluster, ClusterState
 from ideation.demo import DEMO_EXTENSIONS
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import submitting, supporting
 from ideation.ideas.demo_content import _citizens, sketch
 from ideation.ideas.models import Idea
 from ideation.prototypes import services as prototypes
@@ -538,7 +538,7 @@ def _send_in_ideas(challenge: Challenge, people: list[User]) -> list[Idea]:
     for number, (_cluster, theme, title, text, drawing) in enumerate(IDEAS):
         photos = ([FileStorage(io.BytesIO(sketch(drawing, rng)), filename=f"{drawing}.png",
                                content_type="image/png")] if drawing else [])
-        idea = ideas.submit_idea(
+        idea = submitting.submit_idea(
             people[number % len(people)], challenge,
             {"title": title, "description": text, "consent": True,
              "theme_id": challenge.themes[theme].id, "photo_alt": f"Schets bij: {title}"},
@@ -546,7 +546,7 @@ def _send_in_ideas(challenge: Challenge, people: list[User]) -> list[Idea]:
         idea.created_dt = idea.updated_dt = now - timedelta(days=45,
                                                             hours=(len(IDEAS) - number) * 20)
         for person in rng.sample(people, rng.randrange(0, 4)):
-            ideas.support(person, idea)
+            supporting.support(person, idea)
         result.append(idea)
     return result
 

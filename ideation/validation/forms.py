@@ -1,4 +1,5 @@
-"""Forms of the round pages and the form builder. Every POST carries a CSRF token.
+"""Forms of the validation pages: rounds and the form builder, invitations, the results and
+the decision. Every POST carries a CSRF token.
 
 The services check the rules (required texts, dates, options); these forms only read the
 input, so a broken rule is reported once, by the service, next to its field.
@@ -8,29 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from flask_babel import gettext as _
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Field,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.core.forms import Form
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.routing import optional_database_id
-from ideation.validation.models import Question, QuestionKind, RoundState
-
-KIND_LABELS = {
-    QuestionKind.scale: _l("Scale from 1 to 5"),
-    QuestionKind.yes_no: _l("Yes or no"),
-    QuestionKind.single_choice: _l("Choose one option"),
-    QuestionKind.multiple_choice: _l("Choose one or more options"),
-    QuestionKind.short_text: _l("Short text"),
-    QuestionKind.long_text: _l("Long text"),
-}
-
-STATE_LABELS = {
-    RoundState.draft: _l("Being prepared"),
-    RoundState.open: _l("Open"),
-    RoundState.closed: _l("Closed"),
-}
+from ideation.validation import decision as decisions
+from ideation.validation.decision import (
+    ConcernAnswer,
+)
+from ideation.validation.minority import Concern
+from ideation.validation.models import Disposition, Outcome, Question, QuestionKind
 
 _DATE_MESSAGE = _l("Give a date like 2025-03-31.")
 
@@ -71,7 +74,7 @@ class NewRoundForm(RoundForm):
 
 class QuestionForm(Form):
     kind = SelectField(_l("Type of question"), choices=[
-        SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()])
+        SelectChoice(kind.value, kind.label) for kind in QuestionKind])
     text = StringField(_l("Question"), validators=[Length(max=500)])
     help_text = StringField(_l("Help text (optional)"), validators=[Optional(), Length(max=500)],
                             description=_l("Shown under the question, for example an "
@@ -107,3 +110,111 @@ class CopyQuestionsForm(Form):
                              DataRequired(message=_l("Choose a round to copy from."))])
     confirm = BooleanField(_l("Yes, replace all questions of this form"), validators=[
         DataRequired(message=_l("Tick the box to confirm that all questions are replaced."))])
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+class InviteOneForm(Form):
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(message=_l("Enter an e-mail address.")), Length(max=254)])
+    group = SelectField(_l("Group"), validate_choice=False)
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=100)])
+
+
+class InviteListForm(Form):
+    addresses = TextAreaField(
+        _l("Addresses"),
+        description=_l("One address a line, then a comma or semicolon and the group. "
+                       "For example: jan@example.org, Parents"),
+        validators=[DataRequired(message=_l("Enter at least one e-mail address.")),
+                    Length(max=200_000)])
+
+
+class InviteCsvForm(Form):
+    csv_file = FileField(
+        _l("CSV file"),
+        description=_l("A first line with the columns email, group and (optional) name. "
+                       "Comma or semicolon, saved as CSV UTF-8."),
+        validators=[FileRequired(message=_l("Choose a file."))],
+        render_kw={"accept": ".csv,text/csv"})
+
+
+class AnswerExtras(Form):
+    """What the answering page adds to the questions of the round."""
+
+    is_anonymous = BooleanField(
+        _l("Do not show my name or e-mail address to the organisers"),
+        description=_l("The organisers then see your answers, but not who gave them."))
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+class GroupFilterForm(Form):
+    """Read from the query string; a GET form needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    group = SelectField(_l("Stakeholder group"), coerce=optional_database_id, validate_choice=False)
+
+
+class AnswerSearchForm(GroupFilterForm):
+    q = SearchField(_l("Answer contains"), validators=[Optional(), Length(max=200)],
+                    render_kw={"autocomplete": "off"})
+
+
+class CompareForm(Form):
+    class Meta:
+        csrf = False
+
+    a = SelectField(_l("Round A"), coerce=optional_database_id, validate_choice=False)
+    b = SelectField(_l("Round B"), coerce=optional_database_id, validate_choice=False)
+
+
+# --- the decision --------------------------------------------------------------------------------
+
+
+class DecisionForm(Form):
+    """Outcome and rationale; ``decision_form`` adds two fields for every concern."""
+
+    outcome = RadioField(_l("What do you decide?"), validate_choice=False)
+    rationale = TextAreaField(
+        _l("Why?"), validators=[Optional(), Length(max=decisions.MAX_RATIONALE)],
+        description=_l("Explain the decision in plain words. Everyone can read it."))
+
+    def concern_fields(self, concern: Concern) -> tuple[Field, Field]:
+        name = _field_name(concern.key)
+        return self[f"{name}_disposition"], self[f"{name}_answer"]
+
+    def concern_answers(self, concerns: list[Concern]) -> dict[str, ConcernAnswer]:
+        answers = {}
+        for concern in concerns:
+            disposition, text = self.concern_fields(concern)
+            answers[concern.key] = ConcernAnswer(disposition.data, text.data)
+        return answers
+
+
+def _field_name(key: str) -> str:
+    return "concern_" + key.replace(":", "_")
+
+
+def decision_form(concerns: list[Concern], **kwargs: Any) -> DecisionForm:
+    """The decision form with a disposition and a "how / why" box for each concern."""
+
+    class ConcernsForm(DecisionForm):
+        pass
+
+    for number, concern in enumerate(concerns, 1):
+        name = _field_name(concern.key)
+        setattr(ConcernsForm, f"{name}_disposition", RadioField(
+            _("What do you do with concern %(num)s?", num=number), validate_choice=False,
+            choices=[SelectChoice(d.value, str(d.label)) for d in Disposition]))
+        setattr(ConcernsForm, f"{name}_answer", TextAreaField(
+            _("How / why (concern %(num)s)", num=number),
+            validators=[Optional(), Length(max=decisions.MAX_ANSWER)]))
+    form = ConcernsForm(**kwargs)
+    form.outcome.choices = [SelectChoice(o.value, f"{o.label}: {o.description}")
+                            for o in Outcome]
+    return form

@@ -21,16 +21,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
 from ideation.challenges.phases import Action, PhaseClosed, check
 from ideation.core.forms import EmptyForm, Form
 from ideation.core.i18n import content_choice, local_date
-from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
 from ideation.core.routing import page_arg
 from ideation.core.security import public
@@ -44,6 +40,7 @@ from ideation.validation import invitations
 from ideation.validation.answer_form import answers_from_form, build_answer_form
 from ideation.validation.answering import AnsweringError, save_response, stored_form_data
 from ideation.validation.blueprint import bp
+from ideation.validation.forms import AnswerExtras, InviteCsvForm, InviteListForm, InviteOneForm
 from ideation.validation.invitations import InvitationError, Line
 from ideation.validation.models import Invitation, Round, RoundState
 from ideation.validation.services import effective_state
@@ -57,42 +54,6 @@ token_limit = limiter.shared_limit(lambda: current_app.config["IDEATION_TOKEN_RA
                                    scope="stakeholder-link")
 image_limit = limiter.shared_limit(lambda: current_app.config["IDEATION_TOKEN_RATE_LIMIT"],
                                    scope="stakeholder-link-images")
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class InviteOneForm(Form):
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(message=_l("Enter an e-mail address.")), Length(max=254)])
-    group = SelectField(_l("Group"), validate_choice=False)
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=100)])
-
-
-class InviteListForm(Form):
-    addresses = TextAreaField(
-        _l("Addresses"),
-        description=_l("One address a line, then a comma or semicolon and the group. "
-                       "For example: jan@example.org, Parents"),
-        validators=[DataRequired(message=_l("Enter at least one e-mail address.")),
-                    Length(max=200_000)])
-
-
-class InviteCsvForm(Form):
-    csv_file = FileField(
-        _l("CSV file"),
-        description=_l("A first line with the columns email, group and (optional) name. "
-                       "Comma or semicolon, saved as CSV UTF-8."),
-        validators=[FileRequired(message=_l("Choose a file."))],
-        render_kw={"accept": ".csv,text/csv"})
-
-
-class AnswerExtras(Form):
-    """What the answering page adds to the questions of the round."""
-
-    is_anonymous = BooleanField(
-        _l("Do not show my name or e-mail address to the organisers"),
-        description=_l("The organisers then see your answers, but not who gave them."))
 
 
 # --- loading ---------------------------------------------------------------------------------

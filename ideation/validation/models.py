@@ -6,7 +6,6 @@ is three rows, so counting per option is a plain GROUP BY and never double- or u
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ideation.core.db import str_enum, utcnow
+from ideation.core.enums import LabelledEnum
+from ideation.core.i18n import lazy_gettext as _l
 from ideation.extensions import db
 from ideation.prototypes import models as _prototypes  # noqa: F401 - mapped by name below
 
@@ -23,30 +24,35 @@ if TYPE_CHECKING:
     from ideation.prototypes.models import Prototype, PrototypeVersion
 
 
-class RoundState(enum.StrEnum):
-    draft = "draft"
-    open = "open"
-    closed = "closed"
+class RoundState(LabelledEnum):
+    draft = "draft", _l("Being prepared")
+    open = "open", _l("Open")
+    closed = "closed", _l("Closed")
 
 
-class QuestionKind(enum.StrEnum):
-    scale = "scale"  # 1-5 with labelled ends
-    yes_no = "yes_no"
-    single_choice = "single_choice"
-    multiple_choice = "multiple_choice"
-    short_text = "short_text"
-    long_text = "long_text"
+class QuestionKind(LabelledEnum):
+    scale = "scale", _l("Scale from 1 to 5")  # 1-5 with labelled ends
+    yes_no = "yes_no", _l("Yes or no")
+    single_choice = "single_choice", _l("Choose one option")
+    multiple_choice = "multiple_choice", _l("Choose one or more options")
+    short_text = "short_text", _l("Short text")
+    long_text = "long_text", _l("Long text")
 
 
-class Outcome(enum.StrEnum):
-    adopt = "adopt"
-    iterate = "iterate"
-    park = "park"
+class Outcome(LabelledEnum):
+    adopt = ("adopt", _l("Adopt"),
+             _l("The prototype works. We use it as it is."))
+    iterate = ("iterate", _l("Iterate"),
+               _l("We improve the prototype and test a new version."))
+    park = ("park", _l("Park"),
+            _l("We stop with this prototype for now."))
 
 
-class Disposition(enum.StrEnum):
-    answered = "answered"  # the decision answers the concern (how: in ``answer``)
-    set_aside = "set_aside"  # consciously set aside (why: in ``answer``)
+class Disposition(LabelledEnum):
+    # the decision answers the concern (how: in ``answer``)
+    answered = "answered", _l("We answer this")
+    # consciously set aside (why: in ``answer``)
+    set_aside = "set_aside", _l("We consciously set this aside")
 
 
 class Round(db.Model):

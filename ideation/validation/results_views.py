@@ -11,47 +11,22 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from ideation.challenges.models import Challenge
-from ideation.core.forms import Form
 from ideation.core.i18n import content_choice
 from ideation.core.i18n import lazy_gettext as _l
 from ideation.core.permissions import acting_user
-from ideation.core.routing import optional_database_id, page_arg
+from ideation.core.routing import page_arg
 from ideation.extensions import db
 from ideation.loaders import managed_prototype, managed_round
 from ideation.prototypes.models import Prototype, PrototypeVersion
 from ideation.validation import results, services
 from ideation.validation.blueprint import bp
-from ideation.validation.forms import STATE_LABELS
+from ideation.validation.forms import AnswerSearchForm, CompareForm, GroupFilterForm
 from ideation.validation.models import Question, Round, StakeholderGroup
 
 MAX_PAGE = 10_000
-
-
-class GroupFilterForm(Form):
-    """Read from the query string; a GET form needs no CSRF token."""
-
-    class Meta:
-        csrf = False
-
-    group = SelectField(_l("Stakeholder group"), coerce=optional_database_id, validate_choice=False)
-
-
-class AnswerSearchForm(GroupFilterForm):
-    q = SearchField(_l("Answer contains"), validators=[Optional(), Length(max=200)],
-                    render_kw={"autocomplete": "off"})
-
-
-class CompareForm(Form):
-    class Meta:
-        csrf = False
-
-    a = SelectField(_l("Round A"), coerce=optional_database_id, validate_choice=False)
-    b = SelectField(_l("Round B"), coerce=optional_database_id, validate_choice=False)
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -99,7 +74,7 @@ def results_page(slug: str, round_id: int) -> str:
         latest=results.latest_open_answers(round_, group_id),
         respondents=results.respondent_count(round_, group_id),
         min_responses=results.min_responses(),
-        state_label=STATE_LABELS[services.effective_state(round_)], **_links(challenge, round_))
+        state_label=services.effective_state(round_).label, **_links(challenge, round_))
 
 
 @bp.get("/c/<slug>/rounds/<int:round_id>/results/groups")

@@ -25,8 +25,6 @@ from ideation.validation import results, services
 from ideation.validation.answer_form import build_answer_form
 from ideation.validation.blueprint import bp
 from ideation.validation.forms import (
-    KIND_LABELS,
-    STATE_LABELS,
     CopyQuestionsForm,
     NewRoundForm,
     QuestionForm,
@@ -43,8 +41,7 @@ _submit = partial(submit, errors=services.RoundError)
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"ROUND_STATE_LABELS": STATE_LABELS, "QUESTION_KIND_LABELS": KIND_LABELS,
-            "effective_round_state": services.effective_state}
+    return {"effective_round_state": services.effective_state}
 
 
 # --- loading and answering --------------------------------------------------------------------

@@ -12,7 +12,6 @@ from ideation.challenges.models import Challenge
 from ideation.core.permissions import acting_user, can_manage, is_admin
 from ideation.extensions import db
 from ideation.loaders import get_challenge
-from ideation.validation.forms import STATE_LABELS
 from ideation.validation.services import effective_state
 from ideation.workspace import services
 
@@ -24,7 +23,7 @@ def show(slug: str) -> str:
     challenge = get_challenge(slug, manage=True)
     return render_template("workspace/team.html", challenge=challenge,
                            work=services.workspace(acting_user(), challenge),
-                           round_state=effective_state, state_labels=STATE_LABELS)
+                           round_state=effective_state)
 
 
 @bp.app_template_global()

@@ -23,7 +23,7 @@ from ideation.concepts import services as concept_services
 from ideation.concepts.models import Concept
 from ideation.curation.models import Cluster
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import visibility
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.prototypes.models import PrototypeState
 from ideation.validation.answer_form import AnswerValue
@@ -77,7 +77,7 @@ def test_core_team_takes_a_challenge_from_ideas_to_a_decision(app, live_server, 
                                                                tmp_path):
     challenge = make_challenge(slug="scheiden-zonder-schade", phase=PhaseKind.prototype)
     challenge.title = "Scheiden zonder schade"
-    idea_services.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
     karin = quick_user("core_team", challenge, name="Karin Kernteam")
     bram = quick_user("core_team", challenge, name="Bram Bestuur")
     anna = quick_user(name="Anna Burger")

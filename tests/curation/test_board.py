@@ -11,8 +11,9 @@ from ideation.core.db import utcnow
 from ideation.curation import services
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas import submitting
+from ideation.ideas.models import Idea
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import counted_queries, make_idea, quick_user
 
@@ -78,9 +79,9 @@ def test_hidden_pending_and_withdrawn_ideas_never_reach_the_board(client, challe
     withdrawn = make_idea(author, challenge, title="Teruggetrokken idee")
     cluster = services.create_cluster(core, challenge, "Groep")
     services.move_ideas_to_cluster(core, challenge, [clustered_then_hidden.id], cluster)
-    idea_services.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden")
-    idea_services.moderate_idea(core, clustered_then_hidden, IdeaStatus.hidden, "Reden")
-    idea_services.withdraw_idea(author, withdrawn)
+    moderation.decide_on_idea(core, hidden, "hide", "Reden")
+    moderation.decide_on_idea(core, clustered_then_hidden, "hide", "Reden")
+    submitting.withdraw_idea(author, withdrawn)
     db.session.commit()
     client.login(core)
 

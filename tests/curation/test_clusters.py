@@ -242,10 +242,9 @@ def test_only_the_core_team_and_admins_may_curate(challenge, role):
 
 
 def test_hidden_ideas_cannot_be_moved(challenge, core, ideas):
-    from ideation.ideas import services as idea_services
-    from ideation.ideas.models import IdeaStatus
+    from ideation.moderation import services as moderation
 
-    idea_services.moderate_idea(core, ideas[0], IdeaStatus.hidden, "Reden")
+    moderation.decide_on_idea(core, ideas[0], "hide", "Reden")
     cluster = services.create_cluster(core, challenge, "Eerste")
 
     with pytest.raises(services.CurationError):

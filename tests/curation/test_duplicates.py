@@ -13,8 +13,9 @@ from ideation.core.permissions import PermissionDenied
 from ideation.curation import duplicates, services
 from ideation.curation.services import CurationError
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import commenting, reading, supporting
 from ideation.ideas.models import Idea, IdeaStatus
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.html import parse
 from tests.ideas.conftest import make_idea, quick_user
@@ -114,7 +115,7 @@ def test_supports_add_up_with_a_shared_supporter_counted_once(challenge, core, p
     shared, only_kept, only_duplicate = quick_user(), quick_user(), quick_user()
     for person, idea in ((shared, kept), (shared, duplicate), (only_kept, kept),
                          (only_duplicate, duplicate)):
-        idea_services.support(person, idea)
+        supporting.support(person, idea)
     db.session.commit()
 
     duplicates.merge_duplicate(core, duplicate, kept)
@@ -182,14 +183,14 @@ def test_merged_idea_is_gone_from_gallery_board_search_and_funnel(client, challe
         assert listed(client, url, kept, **query), (url, query)
     client.logout()
     assert not listed(client, gallery, duplicate)
-    assert idea_services.count_published(challenge) == 2
+    assert reading.count_published(challenge) == 2
 
 
 def test_unmerge_restores_counts_and_visibility(client, challenge, core, pair):
     kept, duplicate, _unrelated = pair
     shared, other = quick_user(), quick_user()
     for person, idea in ((shared, kept), (shared, duplicate), (other, duplicate)):
-        idea_services.support(person, idea)
+        supporting.support(person, idea)
     db.session.commit()
     client.login(core)
     merge(client, challenge, duplicate, kept)
@@ -200,7 +201,7 @@ def test_unmerge_restores_counts_and_visibility(client, challenge, core, pair):
     assert urlsplit(response.location).path == f"/c/{challenge.slug}/ideas/{duplicate.id}"
     assert fresh(duplicate).merged_into_id is None
     assert fresh(kept).support_count == 1 and fresh(duplicate).support_count == 2
-    assert idea_services.count_published(challenge) == 3
+    assert reading.count_published(challenge) == 3
     assert listed(client, f"/c/{challenge.slug}/ideas", duplicate)
     assert listed(client, f"/c/{challenge.slug}/board", duplicate)
     assert listed(client, f"/c/{challenge.slug}/ideas", duplicate, q="bemiddeling")
@@ -223,7 +224,7 @@ def _already_merged(core, kept, duplicate):
 
 
 def _hidden(core, kept, duplicate):
-    idea_services.moderate_idea(core, duplicate, IdeaStatus.hidden, "Reclame")
+    moderation.decide_on_idea(core, duplicate, "hide", "Reclame")
     db.session.commit()
     return duplicate, kept
 
@@ -350,23 +351,23 @@ def test_supporting_the_kept_idea_counts_a_person_once_and_merged_ideas_take_no_
 ):
     kept, duplicate, _unrelated = pair
     fan = quick_user()
-    idea_services.support(fan, duplicate)
+    supporting.support(fan, duplicate)
     db.session.commit()
     duplicates.merge_duplicate(core, duplicate, kept)
     db.session.commit()
     assert db.session.get(Idea, kept.id).support_count == 1
 
-    idea_services.support(fan, kept)
+    supporting.support(fan, kept)
     db.session.commit()
     assert db.session.get(Idea, kept.id).support_count == 1  # the same person, once
-    idea_services.unsupport(fan, kept)
+    supporting.unsupport(fan, kept)
     db.session.commit()
     assert db.session.get(Idea, kept.id).support_count == 1  # still supports the duplicate
 
     with pytest.raises(PermissionDenied):
-        idea_services.support(quick_user(), duplicate)
+        supporting.support(quick_user(), duplicate)
     with pytest.raises(PermissionDenied):
-        idea_services.comment(quick_user(), duplicate, "Nog een reactie")
+        commenting.comment(quick_user(), duplicate, "Nog een reactie")
 
 
 # --- identical and folded titles, the slider, merging several at once -------------------------

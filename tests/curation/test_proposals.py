@@ -17,10 +17,10 @@ from ideation.curation.models import (
 )
 from ideation.curation.themes import FoundGroup
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas.models import Idea
 from ideation.jobs.models import Job, JobState
 from ideation.jobs.services import dispatch
+from ideation.moderation import services as moderation
 from tests.ideas.conftest import make_idea, quick_user
 
 
@@ -80,7 +80,7 @@ def test_a_proposal_keeps_who_asked_when_with_what_and_the_ideas_it_saw(
 ):
     manual = services.create_cluster(core, challenge, "Met de hand")
     services.move_ideas_to_cluster(core, challenge, [ideas[0].id], manual)
-    idea_services.moderate_idea(core, ideas[1], IdeaStatus.hidden, "Reden")
+    moderation.decide_on_idea(core, ideas[1], "hide", "Reden")
     db.session.commit()
     client.login(core)
 

@@ -17,7 +17,7 @@ from ideation.accounts.models import MembershipRole, User
 from ideation.accounts.services import set_membership
 from ideation.challenges.models import Challenge
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import submitting
 from ideation.ideas.models import Idea
 from tests import factories
 
@@ -68,7 +68,7 @@ def make_idea(author: User, challenge: Challenge, *, photos: int = 0, **data: ob
     """An idea sent in through the service, committed."""
     values = {"title": "Eén loket voor alle hulp", "description": "Alles op één plek.",
               "consent": True, **data}
-    idea = services.submit_idea(author, challenge, values, [photo() for _ in range(photos)])
+    idea = submitting.submit_idea(author, challenge, values, [photo() for _ in range(photos)])
     db.session.commit()
     return idea
 

@@ -7,13 +7,12 @@ from sqlalchemy import func, select
 from ideation.challenges.models import Challenge
 from ideation.demo import SLUG
 from ideation.extensions import db
-from ideation.ideas import services
 from ideation.ideas.models import Comment, Idea, IdeaImage
+from ideation.ideas.photos import image_store
 
 
-def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comments(runner,
-                                                                                     app):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comments(
+        loaded_demo):
     ideas = db.session.scalars(
         select(Idea).join(Idea.challenge).where(Challenge.slug == SLUG)).all()
     assert len(ideas) >= 60
@@ -28,18 +27,16 @@ def test_the_demo_adds_sixty_ideas_over_all_themes_with_photos_supports_and_comm
     assert db.session.scalar(select(func.count(Comment.id))) > 0
     images = db.session.scalars(select(IdeaImage)).all()
     assert len(images) >= 5
-    assert all(services.image_store().path_for(i.storage_key).is_file() for i in images)
+    assert all(image_store().path_for(i.storage_key).is_file() for i in images)
 
 
-def test_loading_the_demo_twice_adds_no_ideas(runner, app):
-    runner.invoke(args=["demo"])
+def test_loading_the_demo_twice_adds_no_ideas(loaded_demo, runner):
     first = db.session.scalar(select(func.count(Idea.id)))
     runner.invoke(args=["demo"])
     assert db.session.scalar(select(func.count(Idea.id))) == first
 
 
-def test_the_demo_gallery_and_an_idea_page_render(runner, client):
-    runner.invoke(args=["demo"])
+def test_the_demo_gallery_and_an_idea_page_render(loaded_demo, client):
     assert client.get(f"/c/{SLUG}/ideas").status_code == 200
     idea = db.session.scalar(select(Idea).where(Idea.built_on_id.is_(None)))
     assert client.get(f"/c/{SLUG}/ideas/{idea.id}").status_code == 200

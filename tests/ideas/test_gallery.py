@@ -8,8 +8,9 @@ import pytest
 
 from ideation.core.db import utcnow
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import reading, submitting
 from ideation.ideas.models import Idea, IdeaImage, IdeaStatus
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import counted_queries, make_idea, quick_user
 
@@ -37,9 +38,9 @@ def test_gallery_sorts_by_newest_support_and_responses(app, challenge, author):
     a, b, c = add_ideas(challenge, author, 3)
     a.support_count, b.comment_count = 5, 7
     db.session.commit()
-    assert titles(services.gallery(challenge, None)) == [c.title, b.title, a.title]
-    assert titles(services.gallery(challenge, None, sort="supported"))[0] == a.title
-    assert titles(services.gallery(challenge, None, sort="discussed"))[0] == b.title
+    assert titles(reading.gallery(challenge, None)) == [c.title, b.title, a.title]
+    assert titles(reading.gallery(challenge, None, sort="supported"))[0] == a.title
+    assert titles(reading.gallery(challenge, None, sort="discussed"))[0] == b.title
 
 
 def test_gallery_filters_by_theme(english, challenge, author):
@@ -53,7 +54,7 @@ def test_gallery_filters_by_theme(english, challenge, author):
 def test_only_the_core_team_filters_by_status(english, challenge, author, core):
     make_idea(author, challenge, title="Zichtbaar")
     hidden = make_idea(author, challenge, title="Verborgen idee")
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden")
+    moderation.decide_on_idea(core, hidden, "hide", "Reden")
     db.session.commit()
     public = english.get(f"/c/{challenge.slug}/ideas?status=hidden").get_data(as_text=True)
     assert "Verborgen idee" not in public and 'name="status"' not in public
@@ -65,11 +66,11 @@ def test_only_the_core_team_filters_by_status(english, challenge, author, core):
 
 def test_withdrawn_ideas_are_left_out_of_the_gallery(app, challenge, author, core):
     idea = make_idea(author, challenge)
-    services.withdraw_idea(author, idea)
+    submitting.withdraw_idea(author, idea)
     db.session.commit()
     for viewer in (None, author, core):
-        assert services.gallery(challenge, viewer).total == 0
-    assert services.gallery(challenge, core, status=IdeaStatus.withdrawn).total == 1
+        assert reading.gallery(challenge, viewer).total == 0
+    assert reading.gallery(challenge, core, status=IdeaStatus.withdrawn).total == 1
 
 
 def test_gallery_pages_hold_24_ideas_with_next_and_prev_links(english, challenge, author):
@@ -117,7 +118,7 @@ def test_gallery_of_300_ideas_runs_a_bounded_number_of_queries(client, challenge
         db.session.expire_all()  # nothing from the previous round may be reused...
         _ = (challenge.is_published, viewer and viewer.memberships)  # ...except these
         with counted_queries() as statements:
-            page = services.gallery(challenge, viewer, sort="discussed", per_page=per_page)
+            page = reading.gallery(challenge, viewer, sort="discussed", per_page=per_page)
             for idea in page.items:  # what a card touches
                 _ = (idea.images, idea.theme, idea.author, idea.title)
         assert len(page.items) == per_page
@@ -138,7 +139,7 @@ def test_the_photo_route_refuses_photos_of_hidden_ideas_to_the_public(client, ch
                                                                       author, core):
     idea = make_idea(author, challenge, photos=1)
     key = idea.images[0].storage_key
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Herkenbaar kind op de foto")
+    moderation.decide_on_idea(core, idea, "hide", "Herkenbaar kind op de foto")
     db.session.commit()
     assert client.get(f"/media/ideas/{key}/display").status_code == 404
     client.login(author)

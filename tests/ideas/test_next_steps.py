@@ -12,7 +12,7 @@ from babel.dates import format_date
 from ideation.challenges import services as challenge_services
 from ideation.challenges.models import PhaseKind
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import visibility
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
 
@@ -48,7 +48,7 @@ def test_after_sending_an_idea_the_author_reads_what_happens_next_and_when(
 
 def test_with_pre_moderation_the_author_reads_that_the_core_team_checks_first(
         english, challenge, author):
-    services.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
     db.session.commit()
 
     panel = _panel(_sent_page(english, challenge, author))

@@ -7,8 +7,9 @@ from markupsafe import Markup
 
 from ideation.core import cache
 from ideation.extensions import db
-from ideation.ideas import services
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas import reading
+from ideation.ideas.models import Idea
+from ideation.moderation import services as moderation
 from ideation.search import services as search
 from tests.conftest import CSRF_PATTERN, make_test_app
 from tests.ideas.conftest import counted_queries, make_idea
@@ -47,14 +48,14 @@ def test_a_new_idea_is_counted_and_listed_at_once(english, challenge, author):
     make_idea(author, challenge, title="Tweede idee")
     page = english.get(f"/c/{challenge.slug}/ideas").get_data(as_text=True)
     assert "2 ideas" in page and "Tweede idee" in page
-    assert services.count_published(challenge) == 2
+    assert reading.count_published(challenge) == 2
 
 
 def test_a_hidden_idea_disappears_from_the_cached_pages(english, challenge, author, core):
     idea = make_idea(author, challenge, title="Reclame voor een winkel")
     assert english.get(f"/c/{challenge.slug}/ideas/{idea.id}").status_code == 200
     assert "Reclame voor een winkel" in english.get(f"/c/{challenge.slug}/ideas").text
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Reclame")
+    moderation.decide_on_idea(core, idea, "hide", "Reclame")
     db.session.commit()
     assert english.get(f"/c/{challenge.slug}/ideas/{idea.id}").status_code == 404
     page = english.get(f"/c/{challenge.slug}/ideas").get_data(as_text=True)

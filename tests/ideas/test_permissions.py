@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from ideation.extensions import db
-from ideation.ideas import services
-from ideation.ideas.models import IdeaStatus
+from ideation.ideas import commenting
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
 
@@ -66,8 +66,8 @@ def test_permission_matrix(client, route, role, expected):
     photos = 1 if "photo" in route else 0  # storing photos is slow-ish; only where needed
     idea = make_idea(author, challenge, photos=photos)
     hidden = make_idea(author, challenge, photos=photos, title="Verborgen")
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden")
-    comment = services.comment(author, idea, "Eerste reactie")
+    moderation.decide_on_idea(core, hidden, "hide", "Reden")
+    comment = commenting.comment(author, idea, "Eerste reactie")
     db.session.commit()
     users = {"citizen": author, "other_citizen": quick_user(),
              "other_core_team": quick_user("core_team", elsewhere), "core_team": core,

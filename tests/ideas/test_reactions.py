@@ -13,8 +13,10 @@ from ideation.challenges.services import ChallengeError, remove_theme
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import commenting, reading, submitting, supporting, visibility
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.models import Comment, IdeaStatus, Support
+from ideation.moderation import services as moderation
 from tests import factories
 from tests.ideas.conftest import make_idea, quick_user
 
@@ -32,7 +34,7 @@ def test_a_person_supports_an_idea_once_and_can_undo_it(english, challenge, auth
     assert idea.support_count == 1 and supports() == 1
     assert "You support this idea (undo)" in english.get(url).get_data(as_text=True)
 
-    assert services.support(other, idea) is False  # a second time counts nothing
+    assert supporting.support(other, idea) is False  # a second time counts nothing
     db.session.refresh(idea)
     assert idea.support_count == 1 and supports() == 1
 
@@ -43,7 +45,7 @@ def test_a_person_supports_an_idea_once_and_can_undo_it(english, challenge, auth
 
 def test_supporting_your_own_idea_is_allowed(app, challenge, author):
     idea = make_idea(author, challenge)
-    assert services.support(author, idea) is True
+    assert supporting.support(author, idea) is True
     db.session.commit()
     assert idea.support_count == 1
 
@@ -74,7 +76,7 @@ def test_comments_and_replies_thread_one_level_deep(english, challenge, author, 
     assert deep.parent_id == top.id  # attached to the top comment, not to the reply
     db.session.refresh(idea)
     assert idea.comment_count == 3
-    threads = services.comment_threads(other, idea)
+    threads = commenting.comment_threads(other, idea)
     assert len(threads) == 1 and [r.body for r in threads[0].replies] == ["Eens!",
                                                                           "Reactie op reactie"]
     page = english.get(url).get_data(as_text=True)
@@ -93,7 +95,7 @@ def test_an_empty_comment_is_refused(english, challenge, author):
 def test_a_comment_can_be_edited_by_its_author_for_fifteen_minutes(english, challenge, author,
                                                                   other):
     idea = make_idea(author, challenge)
-    item = services.comment(other, idea, "Eerste versie")
+    item = commenting.comment(other, idea, "Eerste versie")
     db.session.commit()
     url = f"/c/{challenge.slug}/ideas/{idea.id}/comments/{item.id}/edit"
     english.login(other)
@@ -112,9 +114,9 @@ def test_a_comment_can_be_edited_by_its_author_for_fifteen_minutes(english, chal
 
 def test_someone_else_cannot_edit_a_comment(app, challenge, author, other):
     idea = make_idea(author, challenge)
-    item = services.comment(other, idea, "Van mij")
+    item = commenting.comment(other, idea, "Van mij")
     with pytest.raises(PermissionDenied):
-        services.edit_comment(author, item, "Van jou")
+        commenting.edit_comment(author, item, "Van jou")
 
 
 def test_the_author_withdraws_an_idea_even_after_the_dream_phase(english, challenge, author):
@@ -150,12 +152,12 @@ def test_editing_is_only_possible_while_the_dream_phase_is_open(english, challen
 
 
 def test_each_state_change_of_an_idea_writes_an_audit_event(app, challenge, author, core):
-    services.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
     idea = make_idea(author, challenge)
-    services.moderate_idea(core, idea, IdeaStatus.published)
-    services.edit_idea(author, idea, {"title": "Anders", "description": "Nieuw"})
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Bevat een naam van een kind")
-    services.withdraw_idea(author, idea)
+    moderation.decide_on_idea(core, idea, "publish")
+    submitting.edit_idea(author, idea, {"title": "Anders", "description": "Nieuw"})
+    moderation.decide_on_idea(core, idea, "hide", "Bevat een naam van een kind")
+    submitting.withdraw_idea(author, idea)
     db.session.commit()
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == "ideas")
@@ -174,15 +176,15 @@ def test_each_state_change_of_an_idea_writes_an_audit_event(app, challenge, auth
 
 def test_hiding_needs_a_reason(app, challenge, author, core):
     idea = make_idea(author, challenge)
-    with pytest.raises(services.IdeaError):
-        services.moderate_idea(core, idea, IdeaStatus.hidden, "")
+    with pytest.raises(IdeaError):
+        moderation.decide_on_idea(core, idea, "hide", "")
 
 
 def test_my_ideas_shows_each_idea_with_its_status_and_history(english, challenge, author, core):
     kept = make_idea(author, challenge, title="Blijft staan")
     hidden = make_idea(author, challenge, title="Wordt verborgen")
     make_idea(quick_user(), challenge, title="Van iemand anders")
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Dubbel met een ander idee")
+    moderation.decide_on_idea(core, hidden, "hide", "Dubbel met een ander idee")
     db.session.commit()
     english.login(author)
     page = english.get("/my/ideas").get_data(as_text=True)
@@ -190,7 +192,7 @@ def test_my_ideas_shows_each_idea_with_its_status_and_history(english, challenge
     assert "Van iemand anders" not in page
     assert "Hidden by the core team" in page and "Dubbel met een ander idee" in page
     assert "Sent in and published" in page
-    items = services.my_ideas(author)
+    items = reading.my_ideas(author)
     assert [item.idea.id for item in items] == [hidden.id, kept.id]
     assert [e.action for e in items[0].history] == ["idea.submitted", "idea.hidden"]
 
@@ -202,7 +204,7 @@ def test_my_ideas_loads_the_history_of_all_ideas_in_one_query(app, challenge, au
         make_idea(author, challenge, title=f"Idee {n}")
     db.session.refresh(author)
     with counted_queries() as statements:
-        services.my_ideas(author)
+        reading.my_ideas(author)
     # ideas (with challenge and theme), the phases, all events (with actor), actors' roles
     assert len(statements) <= 4
 
@@ -230,4 +232,4 @@ def test_phase_closed_on_support_from_the_service(app, author):
     idea = make_idea(author, factories.make_challenge())
     idea.challenge = late
     with pytest.raises(PhaseClosed):
-        services.support(author, idea)
+        supporting.support(author, idea)

@@ -12,10 +12,11 @@ from flask import has_request_context
 from sqlalchemy import func, select
 
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import commenting, submitting
 from ideation.ideas.models import Idea, IdeaStatus
 from ideation.jobs.models import Job, JobState
 from ideation.jobs.services import execute
+from ideation.moderation import services as moderation
 from ideation.search import services as search
 from ideation.search.index import IndexBusy
 from ideation.search.models import IdeaSearchDocument, SearchJob
@@ -48,7 +49,7 @@ def test_a_submitted_idea_is_found_at_once_with_dutch_inflections(client, challe
 def test_search_covers_comments_and_highlights_safely(client, challenge, author, other):
     idea = make_idea(author, challenge, title="<script>alert(1)</script> Ouderschapsplan",
                      description="Een plan dat ouders samen maken.")
-    services.comment(other, idea, "Graag ook een mediator erbij betrekken")
+    commenting.comment(other, idea, "Graag ook een mediator erbij betrekken")
     db.session.commit()
 
     assert "Ouderschapsplan" in found(client, challenge, "mediator")
@@ -63,8 +64,8 @@ def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, c
     withdrawn = make_idea(author, challenge, title="Ingetrokken voorstel over kinderalimentatie")
     assert "Verborgen voorstel" in found(client, challenge, "kinderalimentatie")
 
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Bevat namen van kinderen")
-    services.withdraw_idea(author, withdrawn)
+    moderation.decide_on_idea(core, hidden, "hide", "Bevat namen van kinderen")
+    submitting.withdraw_idea(author, withdrawn)
     db.session.commit()
 
     page = found(client, challenge, "kinderalimentatie")
@@ -75,8 +76,8 @@ def test_hidden_and_withdrawn_ideas_leave_the_index(client, challenge, author, c
 @both_search_backends
 def test_an_edit_replaces_the_indexed_text(client, challenge, author):
     idea = make_idea(author, challenge, title="Eerste titel over mediation")
-    services.edit_idea(author, idea, {"title": "Tweede titel over omgangsregeling",
-                                      "description": idea.description, "theme_id": None})
+    submitting.edit_idea(author, idea, {"title": "Tweede titel over omgangsregeling",
+                                        "description": idea.description, "theme_id": None})
     db.session.commit()
 
     assert "Tweede titel" in found(client, challenge, "omgangsregeling")
@@ -235,7 +236,7 @@ def _submit_many(config: dict, challenge_id: int, author_id: int, start: int, co
         challenge = db.session.get(Challenge, challenge_id)
         author = db.session.get(User, author_id)
         for n in range(start, start + count):
-            services.submit_idea(author, challenge, {
+            submitting.submit_idea(author, challenge, {
                 "title": f"Gelijktijdig idee {n}", "description": "Van een andere werker.",
                 "consent": True}, [])
             db.session.commit()
@@ -290,7 +291,7 @@ def test_other_users_see_only_published_results_even_in_the_core_team(
     client, challenge, author, core
 ):
     idea = make_idea(author, challenge, title="Wachtend idee over de kinderbijslag")
-    services.moderate_idea(core, idea, IdeaStatus.hidden, "Dubbel")
+    moderation.decide_on_idea(core, idea, "hide", "Dubbel")
     db.session.commit()
     client.login(core)
     assert "Wachtend idee" not in found(client, challenge, "kinderbijslag")
@@ -313,8 +314,8 @@ def test_a_finished_job_id_is_never_given_to_a_new_job(app, challenge, author):
     assert last is not None
     search.apply_pending()
     assert db.session.scalar(select(func.count(SearchJob.id))) == 0
-    services.edit_idea(author, idea, {"title": "Nieuwe titel", "description": "Tekst",
-                                      "theme_id": None})
+    submitting.edit_idea(author, idea, {"title": "Nieuwe titel", "description": "Tekst",
+                                        "theme_id": None})
     db.session.commit()
     newest = db.session.scalar(select(func.max(SearchJob.id)))
     assert newest > last

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ideation.extensions import db
-from ideation.ideas import services
-from ideation.ideas.models import IdeaStatus
+from ideation.ideas import commenting
+from ideation.moderation import services as moderation
 from ideation.search import postgres
 from ideation.search import services as search
 from tests import factories
@@ -95,7 +95,7 @@ def test_hidden_pending_and_merged_ideas_are_never_found(app, challenge, author,
     shown = make_idea(author, challenge, title="Alimentatie eerlijk verdelen")
     hidden = make_idea(author, challenge, title="Alimentatie verborgen")
     merged = make_idea(author, challenge, title="Alimentatie dubbel")
-    services.moderate_idea(core, hidden, IdeaStatus.hidden, "Namen van kinderen")
+    moderation.decide_on_idea(core, hidden, "hide", "Namen van kinderen")
     merged.merged_into_id = shown.id
     db.session.commit()
     assert _found(challenge, "alimentatie") == [shown.id]
@@ -131,7 +131,7 @@ def test_both_backends_give_the_same_hits_order_and_highlights(app, challenge, a
     _make(author, challenge, NL_IDEAS)
     idea = make_idea(author, challenge, title="Samen naar de mediator",
                      description="Een gesprek met <b>beide</b> ouders en de kinderen erbij.")
-    services.comment(other, idea, "Een rechter hoeft dan niet.")
+    commenting.comment(other, idea, "Een rechter hoeft dan niet.")
     db.session.commit()
     results = {}
     for backend in ("postgres", "whoosh"):

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from ideation.challenges.models import PhaseKind
 from ideation.extensions import db
-from ideation.ideas import services
+from ideation.ideas import submitting, visibility
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.models import Idea, IdeaImage, IdeaStatus
+from ideation.ideas.photos import image_store
 from ideation.media.pipeline import ImageRejected
 from tests import factories
 from tests.html import parse
@@ -77,7 +79,7 @@ def test_service_refuses_submission_outside_the_dream_phase(app, author):
 
     late = factories.make_challenge(phase=PhaseKind.agenda)
     with pytest.raises(PhaseClosed):
-        services.submit_idea(author, late, {**FORM, "consent": True})
+        submitting.submit_idea(author, late, {**FORM, "consent": True})
 
 
 def test_consent_is_required_and_nothing_is_stored_without_it(english, challenge, author):
@@ -154,7 +156,7 @@ def test_gps_location_is_gone_from_the_stored_file_on_disk(english, app, challen
     assert b"SecretPhone" in raw
     post_idea(english, challenge.slug, photos=[(raw, "gps.jpg")])
     image = db.session.scalar(select(IdeaImage))
-    store = services.image_store()
+    store = image_store()
     for variant in ("display", "thumb"):
         path = store.path_for(image.storage_key, variant)
         data = path.read_bytes()
@@ -179,7 +181,7 @@ def test_anonymous_idea_shows_anonymous_to_the_public_and_the_name_to_the_core_t
 
 
 def test_anonymity_is_ignored_when_the_challenge_does_not_allow_it(english, challenge, author):
-    services.update_settings(None, challenge, is_premoderated=False, allows_anonymous=False)
+    visibility.update_settings(None, challenge, is_premoderated=False, allows_anonymous=False)
     db.session.commit()
     english.login(author)
     page = english.get(f"/c/{challenge.slug}/ideas/new").get_data(as_text=True)
@@ -191,7 +193,7 @@ def test_anonymity_is_ignored_when_the_challenge_does_not_allow_it(english, chal
 def test_premoderation_puts_ideas_in_pending_and_out_of_the_public_gallery(
     english, client, challenge, author, core
 ):
-    services.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(None, challenge, is_premoderated=True, allows_anonymous=True)
     db.session.commit()
     english.login(author)
     post_idea(english, challenge.slug, title="Wacht op controle")
@@ -234,6 +236,6 @@ def test_building_on_an_idea_links_both_pages(english, challenge, author, other)
 
 def test_building_on_an_idea_of_another_challenge_is_refused(app, challenge, author):
     elsewhere = make_idea(author, factories.make_challenge())
-    with pytest.raises(services.IdeaError):
-        services.submit_idea(author, challenge, {**FORM, "consent": True,
-                                                 "built_on_id": elsewhere.id})
+    with pytest.raises(IdeaError):
+        submitting.submit_idea(author, challenge, {**FORM, "consent": True,
+                                                   "built_on_id": elsewhere.id})

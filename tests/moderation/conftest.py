@@ -9,7 +9,7 @@ import pytest
 
 from ideation.accounts.models import User
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import commenting
 from ideation.ideas.models import Comment, Idea
 from ideation.moderation.models import Report
 from tests.ideas.conftest import (  # noqa: F401 - shared fixtures
@@ -34,7 +34,7 @@ def idea(author, challenge) -> Idea:
 
 @pytest.fixture
 def comment(author, idea) -> Comment:
-    item = idea_services.comment(author, idea, "Een scherpe reactie")
+    item = commenting.comment(author, idea, "Een scherpe reactie")
     db.session.commit()
     return item
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import commenting
 from ideation.moderation import services
 from ideation.moderation.models import Report
 from tests import factories
@@ -66,7 +66,7 @@ def test_permission_matrix(client, route, role, expected):
     idea = make_idea(author, challenge)
     hidden = make_idea(author, challenge, title="Verborgen")
     services.decide_on_idea(core, hidden, "hide", "Reden")
-    comment = idea_services.comment(author, idea, "Eerste reactie")
+    comment = commenting.comment(author, idea, "Eerste reactie")
     report = services.report_idea(bystander, idea, "Reclame")
     db.session.commit()
     users = {"author": author, "citizen": quick_user(),

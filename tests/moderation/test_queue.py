@@ -9,7 +9,8 @@ from sqlalchemy import select
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
+from ideation.ideas import commenting, submitting, visibility
+from ideation.ideas.errors import IdeaError
 from ideation.ideas.models import CommentStatus, IdeaStatus
 from ideation.moderation import services
 from ideation.moderation.models import Report, ReportStatus
@@ -23,7 +24,7 @@ def events(action: str) -> list[AuditEvent]:
 
 
 def premoderate(challenge, core) -> None:
-    idea_services.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
+    visibility.update_settings(core, challenge, is_premoderated=True, allows_anonymous=True)
     db.session.commit()
 
 
@@ -34,7 +35,7 @@ def test_the_tabs_hold_pending_reported_and_hidden_items_with_their_counts(
     add_reports(idea, reporters[:2], "Reclame")
     add_reports(comment, reporters[2:], "Grof")
     hidden = make_idea(author, challenge, title="Al verborgen")
-    idea_services.moderate_idea(core, hidden, IdeaStatus.hidden, "Persoonlijke gegevens")
+    services.decide_on_idea(core, hidden, "hide", "Persoonlijke gegevens")
     db.session.commit()
     premoderate(challenge, core)
     older = make_idea(author, challenge, title="Oudste wachtende")
@@ -149,7 +150,7 @@ def test_the_core_team_restores_a_hidden_idea(english, challenge, idea, core):
 
 def test_a_decision_that_does_not_fit_the_status_is_refused(app, challenge, author, core):
     withdrawn = make_idea(author, challenge)
-    idea_services.withdraw_idea(author, withdrawn)
+    submitting.withdraw_idea(author, withdrawn)
     try:
         services.decide_on_idea(core, withdrawn, "hide", "Reden")
     except services.ModerationError as error:
@@ -181,8 +182,8 @@ def test_dismissing_keeps_the_item_and_closes_all_its_open_reports(english, chal
 def test_hiding_a_comment_hides_it_and_its_replies_from_the_public_thread(
     english, challenge, idea, comment, author, core, reporter
 ):
-    reply = idea_services.comment(reporter, idea, "Een antwoord erop", comment)
-    other = idea_services.comment(reporter, idea, "Een losse reactie")
+    reply = commenting.comment(reporter, idea, "Een antwoord erop", comment)
+    other = commenting.comment(reporter, idea, "Een losse reactie")
     db.session.commit()
     add_reports(comment, [reporter])
     english.login(core)
@@ -218,8 +219,8 @@ def test_a_reply_under_a_hidden_comment_is_refused(app, challenge, idea, comment
                                                     reporter):
     services.decide_on_comment(core, comment, "hide", "Grof")
     try:
-        idea_services.comment(reporter, idea, "Toch reageren", comment)
-    except idea_services.IdeaError as error:
+        commenting.comment(reporter, idea, "Toch reageren", comment)
+    except IdeaError as error:
         assert error.field == "parent_id"
     else:
         raise AssertionError("a reply under a hidden response should be refused")
@@ -272,7 +273,7 @@ def test_the_reported_tab_needs_the_same_few_queries_for_many_reports(
         for n in range(count):
             idea = make_idea(author, challenge, title=f"Idee {n}")
             add_reports(idea, reporters[: 1 + n % 4])
-            item = idea_services.comment(author, idea, f"Reactie {n}")
+            item = commenting.comment(author, idea, f"Reactie {n}")
             db.session.commit()
             add_reports(item, reporters[:2])
 

@@ -8,8 +8,6 @@ from sqlalchemy import func, select
 from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied
 from ideation.extensions import db
-from ideation.ideas import services as idea_services
-from ideation.ideas.models import IdeaStatus
 from ideation.moderation import services
 from ideation.moderation.models import Report, ReportStatus
 from tests.ideas.conftest import make_idea
@@ -109,7 +107,7 @@ def test_a_report_needs_a_reason_and_the_form_keeps_what_was_typed(english, chal
 def test_hidden_or_pending_items_cannot_be_reported(english, challenge, author, reporter, core,
                                                    idea, comment):
     hidden = make_idea(author, challenge, title="Verborgen")
-    idea_services.moderate_idea(core, hidden, IdeaStatus.hidden, "Reden")
+    services.decide_on_idea(core, hidden, "hide", "Reden")
     services.decide_on_comment(core, comment, "hide", "Grof")
     db.session.commit()
     english.login(reporter)

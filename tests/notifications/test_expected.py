@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ideation.core.db import utcnow
 from ideation.core.models import ScheduledRun
 from ideation.extensions import db
-from ideation.ideas import services as ideas
+from ideation.ideas import commenting
 from ideation.ideas.models import IdeaStatus
 from ideation.moderation import services as moderation
 from ideation.notifications import digest, services
@@ -42,8 +42,8 @@ def test_a_response_to_my_idea_and_a_reply_to_my_response_are_told(app, challeng
                                                                   other, mailbox):
     wants(author, Topic.reply, Channel.email)
     idea = make_idea(author, challenge)
-    first = ideas.comment(other, idea, "Mooi!")
-    ideas.comment(author, idea, "Dank je.", first)  # the author answers: Otto hears of it
+    first = commenting.comment(other, idea, "Mooi!")
+    commenting.comment(author, idea, "Dank je.", first)  # the author answers: Otto hears of it
     db.session.commit()
 
     assert kinds_of(author) == ["reply_to_idea"]
@@ -56,7 +56,7 @@ def test_a_response_to_my_idea_and_a_reply_to_my_response_are_told(app, challeng
 
 def test_writing_on_my_own_idea_tells_nobody(app, challenge, author):
     idea = make_idea(author, challenge)
-    ideas.comment(author, idea, "Nog een aanvulling.")
+    commenting.comment(author, idea, "Nog een aanvulling.")
     db.session.commit()
 
     assert kinds_of(author) == []
@@ -66,7 +66,7 @@ def test_every_email_stops_from_its_link_without_logging_in(app, client, challen
                                                            other, mailbox):
     wants(author, Topic.reply, Channel.email)
     idea = make_idea(author, challenge)
-    ideas.comment(other, idea, "Eerste.")
+    commenting.comment(other, idea, "Eerste.")
     db.session.commit()
     path = path_of(link_to(mailbox.last_to(author.email), "/unsubscribe/"))
 
@@ -77,7 +77,7 @@ def test_every_email_stops_from_its_link_without_logging_in(app, client, challen
     assert done.status_code == 200
     assert "Je krijgt geen e-mails meer over" in done.get_data(as_text=True)
     assert services.preferences(author)[Topic.reply] is Channel.app
-    ideas.comment(other, idea, "Tweede.")
+    commenting.comment(other, idea, "Tweede.")
     db.session.commit()
     assert len(mailbox.to(author.email)) == 1  # the second response: in the app only
     assert len(kinds_of(author)) == 2
@@ -148,7 +148,7 @@ def test_no_email_goes_to_an_address_that_is_not_confirmed(app, challenge, autho
     author.email_confirmed_dt = None
     db.session.commit()
 
-    ideas.comment(other, idea, "Mooi!")
+    commenting.comment(other, idea, "Mooi!")
     db.session.commit()
 
     assert kinds_of(author) == ["reply_to_idea"]  # in the app, yes
@@ -160,8 +160,8 @@ def test_the_weekly_email_collects_everything_and_goes_out_by_itself(app, client
     app.config["IDEATION_SCHEDULED_JOBS"] = True
     wants(author, Topic.reply, Channel.digest)
     idea = make_idea(author, challenge)
-    ideas.comment(other, idea, "Eerste.")
-    ideas.comment(other, idea, "Tweede.")
+    commenting.comment(other, idea, "Eerste.")
+    commenting.comment(other, idea, "Tweede.")
     db.session.commit()
     assert mailbox.to(author.email) == []  # nothing at once
 
@@ -173,7 +173,7 @@ def test_the_weekly_email_collects_everything_and_goes_out_by_itself(app, client
     assert "/unsubscribe/" in text_of(weekly)
     assert db.session.get(ScheduledRun, "notifications.digest").last_run_dt is not None
     # Within the week nothing more goes out, even when the job runs again.
-    ideas.comment(other, idea, "Derde.")
+    commenting.comment(other, idea, "Derde.")
     db.session.commit()
     assert digest.send_digests() == 0
     author.digest_sent_dt = utcnow() - timedelta(days=8)
@@ -185,7 +185,7 @@ def test_the_digest_command_sends_what_is_due(runner, app, challenge, author, ot
     wants(author, Topic.moderation, Channel.digest)
     idea = make_idea(author, challenge)
     assert idea.status is IdeaStatus.published
-    ideas.moderate_idea(quick_user("core_team", challenge), idea, IdeaStatus.hidden, "Dubbel.")
+    moderation.decide_on_idea(quick_user("core_team", challenge), idea, "hide", "Dubbel.")
     db.session.commit()
 
     result = runner.invoke(args=["notifications", "digest"])

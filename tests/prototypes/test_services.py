@@ -16,7 +16,7 @@ from ideation.core.models import AuditEvent
 from ideation.core.permissions import PermissionDenied
 from ideation.core.signals import prototype_published
 from ideation.extensions import db
-from ideation.ideas.services import image_store
+from ideation.ideas.photos import image_store
 from ideation.prototypes import services
 from ideation.prototypes.models import (
     Prototype,

@@ -13,7 +13,7 @@ from ideation.challenges.phases import Action, check, today
 from ideation.core.models import AuditEvent
 from ideation.extensions import db
 from ideation.ideas.models import Idea, IdeaStatus
-from ideation.ideas.services import update_settings
+from ideation.ideas.visibility import update_settings
 from ideation.process import services as process
 from ideation.sessions import services
 from ideation.sessions.models import Stage

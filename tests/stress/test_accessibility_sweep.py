@@ -9,15 +9,12 @@ phone, written content marked as Dutch in the English interface, ...).
 Not a journey (those click what a person sees): a sweep over pages loaded by their address.
 """
 
-# ruff: noqa: F811 - the browser fixture is injected by parameter name
-
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.browser.conftest import browser  # noqa: F401 - shared fixture
 from tests.browser.test_accessibility import WIDTHS, problems_on, written_content
 from tests.crawl import CRAWL_ROLES
 

@@ -13,7 +13,7 @@ from babel.dates import format_date
 from ideation.challenges.phases import today
 from ideation.core.db import utcnow
 from ideation.extensions import db
-from ideation.ideas.services import image_store
+from ideation.ideas.photos import image_store
 from ideation.prototypes.models import PrototypeImage
 from ideation.validation import invitations
 from ideation.validation.models import RoundState
