@@ -45,7 +45,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select
 from werkzeug.datastructures import FileStorage
 
-from bench._setup import Instance, app_for
+from bench._setup import Instance
 from ideation.accounts.models import MembershipRole, User
 from ideation.accounts.services import create_user, set_membership
 from ideation.challenges import services as challenges
@@ -216,7 +216,7 @@ class Progress:
 
 def build_progress(instance: Instance) -> Progress:
     """Add clusters, a concept, a prototype and two rounds; see the module docstring."""
-    app = app_for(instance.path)
+    app = instance.app()
     with app.app_context():
         challenge, core = _start(instance)
         clusters = _clusters(core, challenge)
