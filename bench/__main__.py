@@ -33,6 +33,7 @@ CLUSTER_SET = ("acc", "nmi", "seconds", "baseline_acc", "baseline_nmi", "previou
                "previous_nmi", "gsdmm_acc", "gsdmm_nmi", "gsdmm_seconds")
 AUTO = ("fine_acc", "fine_nmi", "fine_groups", "top_acc", "top_nmi", "themes", "seconds")
 HELDOUT_SET = ("k", "acc", "nmi", "previous_acc")
+SUBMISSIONS = ("per_s", "errors", "lost", "ratio_to_raw_insert")
 # A tuple lists leaf keys; a dict maps keys to their own spec; None keeps the value as it is.
 RESULT_KEYS: dict[str, Any] = {
     "web": dict.fromkeys(WEB_PAGES, PAGE),
@@ -47,17 +48,21 @@ RESULT_KEYS: dict[str, Any] = {
         "seconds_20k": None, "seconds_20k_k20": None, "end_to_end_20k": None},
     "board": {"board_2000": ("p50_ms", "p99_ms")},
     "agenda": ("page_p50_ms", "page_p99_ms", "uncached_p50_ms", "pdf_seconds"),
-    "submissions": ("per_s", "errors", "lost", "ratio_to_raw_insert"),
+    "submissions": SUBMISSIONS,
     "images": ("ms", "peak_mb", "naive_ms"),
     "sessions": ("rps", "p50_ms", "p99_ms", "errors", "lost"),
-    # PostgreSQL full-text search at 100,000 ideas (issue 19), when PostgreSQL answers.
+    # On PostgreSQL (issue 19), when it answers: full-text search at 100,000 ideas, and the
+    # web and submission benchmarks with the same figures as on SQLite.
     "postgres": {"search_100k": ("p50_ms", "p95_ms", "whoosh_p95_ms", "fts5_p95_ms",
                                  "ratio_to_whoosh", "ratio_to_fts5"),
-                 "index_docs_per_s": None},
+                 "index_docs_per_s": None,
+                 "web": dict.fromkeys(WEB_PAGES, PAGE),
+                 "submissions": SUBMISSIONS},
     # Two gunicorn hosts on one PostgreSQL and one Redis (issue 19), when both answer.
     "two_hosts": {**dict.fromkeys(("gallery_page", "idea_page", "search_page"),
                                   ("rps", "p99_ms", "errors", "rps_ratio_to_healthz")),
-                  "healthz_rps": None},
+                  "healthz_rps": None,
+                  "submissions": ("per_s", "errors", "lost")},
 }
 
 

@@ -2,9 +2,11 @@
 
 * `idea_texts`: real citizen-like texts (Pol.is statements first, then StackOverflow titles and
   SearchSnippets) as unique (title, description) pairs, cut the way the importer cuts them.
-* `build_instance`: a throw-away instance folder with a migrated SQLite database, one published
-  English challenge in its dream phase, ``n_ideas`` imported ideas, ``n_citizens`` citizen
-  accounts and a freshly built search index (``flask search reindex``).
+* `build_instance`: a throw-away instance folder with a migrated SQLite database (or, given
+  a ``database_url``, a migrated PostgreSQL schema, see `bench.postgres.fresh_schema`), one
+  published English challenge in its dream phase, ``n_ideas`` imported ideas, ``n_citizens``
+  citizen accounts and a freshly built search index (``flask search reindex``: Whoosh on
+  SQLite, PostgreSQL full-text search on PostgreSQL).
 * `Server`: gunicorn (2 sync workers, as ``make run``) on a free 127.0.0.1 port, stopped in
   ``__exit__`` whatever happens.
 """
@@ -90,10 +92,28 @@ class Instance:
     idea_ids: list[int]
     citizens: list[str] = field(default_factory=list)  # e-mail addresses
     password: str = CITIZEN_PASSWORD
+    database_url: str | None = None  # None: the SQLite file in the folder
 
     @property
     def db_path(self) -> Path:
         return self.path / "ideation.db"
+
+    def app(self) -> Any:
+        """A Flask app on this instance's folder and database (for in-process work)."""
+        return app_for(self.path, self.database_url)
+
+    def analyze(self) -> None:
+        """On PostgreSQL, VACUUM ANALYZE as autovacuum leaves the tables some time after a bulk
+        load: statistics for the planner, a visibility map for index-only scans."""
+        if not self.database_url:
+            return
+        from ideation.extensions import db
+
+        with self.app().app_context():
+            with db.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+            db.engine.dispose()
 
     def env(self) -> dict[str, str]:
         """Environment for flask / gunicorn processes serving this instance."""
@@ -109,32 +129,41 @@ class Instance:
             "IDEATION_SESSION_CODE_RATE_LIMIT": GENEROUS_LIMIT,
             "PYTHONDONTWRITEBYTECODE": "1",
         })
+        if self.database_url:
+            env["IDEATION_DATABASE_URL"] = self.database_url
         return env
 
 
-def _flask(instance: Path, *args: str, timeout: float = 900) -> None:
+def _flask(instance: Path, *args: str, database_url: str | None = None,
+           timeout: float = 900) -> None:
     env = dict(os.environ, IDEATION_INSTANCE_PATH=str(instance))
+    if database_url:
+        env["IDEATION_DATABASE_URL"] = database_url
     subprocess.run([sys.executable, "-m", "flask", "--app", "ideation", *args], cwd=ROOT,
                    env=env, check=True, capture_output=True, timeout=timeout)
 
 
-def app_for(instance: Path) -> Any:
-    """A Flask app bound to the instance folder (for in-process checks)."""
+def app_for(instance: Path, database_url: str | None = None) -> Any:
+    """A Flask app bound to the instance folder (for in-process checks), on its SQLite file or
+    on ``database_url``."""
     from ideation import create_app
 
-    return create_app({"INSTANCE_PATH": str(instance)})
+    config = {"INSTANCE_PATH": str(instance)}
+    if database_url:
+        config["SQLALCHEMY_DATABASE_URI"] = database_url
+    return create_app(config)
 
 
-def _migrate(folder: Path) -> None:
+def _migrate(folder: Path, database_url: str | None) -> None:
     """``flask db upgrade``; when the models are ahead of the migrations (work in progress in
     the shared tree), a fresh database from ``create_all`` instead, so the app's queries work.
     """
-    _flask(folder, "db", "upgrade")
+    _flask(folder, "db", "upgrade", database_url=database_url)
     from sqlalchemy import inspect
 
     from ideation.extensions import db
 
-    app = app_for(folder)
+    app = app_for(folder, database_url)
     with app.app_context():
         inspector = inspect(db.engine)
         missing = [f"{table.name}.{column.name}"
@@ -152,7 +181,8 @@ def _migrate(folder: Path) -> None:
         db.engine.dispose()
 
 
-def build_instance(folder: Path, n_ideas: int, n_citizens: int = 1) -> Instance:
+def build_instance(folder: Path, n_ideas: int, n_citizens: int = 1,
+                   database_url: str | None = None) -> Instance:
     """Migrate a new database in ``folder`` and fill it; see the module docstring.
 
     Ideas go through the importer (the fast path for bulk data; published, no author). The
@@ -160,7 +190,7 @@ def build_instance(folder: Path, n_ideas: int, n_citizens: int = 1) -> Instance:
     index from the database right after.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    _migrate(folder)
+    _migrate(folder, database_url)
 
     from sqlalchemy import delete, select
 
@@ -173,7 +203,7 @@ def build_instance(folder: Path, n_ideas: int, n_citizens: int = 1) -> Instance:
     from ideation.ideas.models import Idea
     from ideation.search.models import SearchJob
 
-    app = app_for(folder)
+    app = app_for(folder, database_url)
     with app.app_context():
         challenge: Challenge = challenges.create_challenge(None, {
             "slug": SLUG, "title": "Benchmark challenge",
@@ -207,8 +237,11 @@ def build_instance(folder: Path, n_ideas: int, n_citizens: int = 1) -> Instance:
             select(Idea.id).where(Idea.challenge_id == challenge_id).order_by(Idea.id)))
         if result.imported != n_ideas:
             raise RuntimeError(f"imported {result.imported} of {n_ideas} ideas")
-    _flask(folder, "search", "reindex")
-    return Instance(folder, challenge_id, SLUG, idea_ids, citizens)
+        db.engine.dispose()
+    _flask(folder, "search", "reindex", database_url=database_url)
+    instance = Instance(folder, challenge_id, SLUG, idea_ids, citizens, database_url=database_url)
+    instance.analyze()
+    return instance
 
 
 def free_port() -> int:

@@ -2,11 +2,13 @@
 the board and the results page send (``python -m bench.explain``; not part of ``make bench``).
 
 A schema of its own gets the tables, one English challenge with 100,000 ideas (the texts of
-`bench.search`, 2 % hidden, spread over the two themes), their search rows, a prototype and a
-closed round with 200 responses. The pages are requested through Flask's test client, each
-statement they send is recorded with its parameters and then run again under EXPLAIN ANALYZE;
-the slowest statements are printed with their plans (the README's PostgreSQL section quotes
-them).
+`bench.search`, 2 % hidden, spread over the two themes) and their search rows, then what
+`bench.progress_data` adds for the web benchmark's later pages: 3 clusters of 300 ideas, a
+concept, a prototype and two closed rounds of 8 questions with 2,000 responses each (from
+2,400 invitations over 5 stakeholder groups); the results page is that of round 1. The
+pages are requested through Flask's test client, each statement they send is recorded with
+its parameters and then run again under EXPLAIN ANALYZE; the slowest statements are printed
+with their plans (the README's PostgreSQL section quotes them).
 """
 
 from __future__ import annotations
@@ -66,29 +68,22 @@ def fill_ideas(n: int, language: str = "en") -> tuple[Any, list[int]]:
     return challenge, ids
 
 
-def _fill(app: Any) -> dict[str, str]:
+def _fill() -> dict[str, str]:
+    from bench.progress_data import add_progress
     from ideation.extensions import db
-    from ideation.validation.models import QuestionKind, Response, RoundState
-    from tests.validation.conftest import answer, invite, make_prototype, make_round
+    from ideation.validation.models import Response
 
     challenge, _ids = fill_ideas(N)
-    prototype = make_prototype(challenge)
-    round_ = make_round(prototype, state=RoundState.closed, opens_in=-30, questions=[
-        {"kind": QuestionKind.scale, "text": "Hoe handig?", "required": True},
-        {"kind": QuestionKind.short_text, "text": "Wat mist?"}])
-    scale = next(q for q in round_.questions if q.kind is QuestionKind.scale)
-    for k in range(200):
-        invitation, _token = invite(round_, f"s{k}@example.org", "Ouders")
-        answer(round_, invitation, {scale.id: 1 + k % 5})
-    db.session.commit()
-    assert db.session.query(Response).count() == 200
-    db.session.execute(db.text("ANALYZE"))
-    db.session.commit()
+    progress = add_progress(challenge.id)
+    responses = db.session.query(Response).filter_by(round_id=progress.results_round_id).count()
+    assert responses == progress.config["round_responses"] >= 2000, responses
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
     return {"gallery": f"/c/{challenge.slug}/ideas",
             "search": f"/c/{challenge.slug}/ideas?q=affordable+housing",
             "board": f"/c/{challenge.slug}/board",
-            "results": f"/c/{challenge.slug}/rounds/{round_.id}/results",
-            "core": "kern@example.org"}
+            "results": f"/c/{challenge.slug}/rounds/{progress.results_round_id}/results",
+            "core": progress.core_email, "password": progress.core_password}
 
 
 def main() -> int:
@@ -115,7 +110,7 @@ def main() -> int:
         app.test_client_class = Client
         with app.app_context():
             db.create_all()
-            pages = _fill(app)
+            pages = _fill()
             client = app.test_client()
             seen: list[tuple[str, Any]] = []
 
@@ -125,7 +120,7 @@ def main() -> int:
 
             for name in ("gallery", "search", "board", "results"):
                 if name == "board":
-                    client.login(pages["core"])
+                    client.login(pages["core"], pages["password"])
                 seen.clear()
                 event.listen(db.engine, "before_cursor_execute", record)
                 response = client.get(pages[name])

@@ -1,6 +1,11 @@
-"""Idea search on PostgreSQL full-text search at 100,000 ideas, against Whoosh and SQLite FTS5
-on the same texts and queries as `bench.search` (skipped, with the reason, when PostgreSQL
-does not answer at IDEATION_BENCH_DATABASE_URL, default the test server).
+"""The benchmarks on PostgreSQL (skipped, with the reason, when PostgreSQL does not answer at
+IDEATION_BENCH_DATABASE_URL, default the test server), each on a fresh schema dropped
+afterwards: idea search at 100,000 ideas (``search_100k``, below), the pages of `bench.web`
+(``web``) and the submissions of `bench.submissions` (``submissions``), with the same figures
+as those benchmarks on SQLite.
+
+Idea search on PostgreSQL full-text search at 100,000 ideas is measured against Whoosh and
+SQLite FTS5 on the same texts and queries as `bench.search`.
 
 One search is what the search page asks of the PostgreSQL backend (`ideation.search.postgres`):
 the query through the project's analysers into a tsquery, the 20 best by ``ts_rank_cd`` with
@@ -18,7 +23,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import urllib.parse
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +53,36 @@ CREATE INDEX ix_idea_search_document ON idea_search USING gin (document);
 """
 
 
-def _engine(schema: str) -> Any:
-    from sqlalchemy import create_engine
+def unavailable() -> str:
+    """Why PostgreSQL cannot be used for a benchmark, or "" when it answers."""
+    import psycopg
 
-    return create_engine(URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        psycopg.connect(_plain(URL), connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        return f"PostgreSQL does not answer at {URL}: {exc}"
+    return ""
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextmanager
+def fresh_schema(prefix: str) -> Iterator[str]:
+    """A new, empty schema in the benchmark database, dropped afterwards whatever happens;
+    yields the URL of the database with that schema first on the search path, as the
+    platform's processes take it (IDEATION_DATABASE_URL)."""
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_plain(URL), autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield URL + "?" + urllib.parse.urlencode({"options": f"-csearch_path={schema}"})
+    finally:
+        with psycopg.connect(_plain(URL), autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _fill(session: Any, docs: list[dict[str, Any]]) -> float:
@@ -91,40 +125,30 @@ def _explain(session: Any, query: str) -> str:
     return "\n".join(row[0] for row in rows)
 
 
-def run() -> dict:
-    import psycopg
-    from sqlalchemy import text
+def _search_100k() -> dict[str, Any]:
+    from sqlalchemy import create_engine, text
     from sqlalchemy.orm import Session
 
-    plain = URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        psycopg.connect(plain, connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        return {"skipped": f"PostgreSQL does not answer at {URL}: {exc}"}
     docs = _docs(idea_texts(), N)
     by_id = {doc["id"]: doc for doc in docs}
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    engine = _engine(schema)
     result: dict[str, Any] = {}
-    try:
-        with Session(engine) as session:
-            session.execute(text(_TABLE))
-            session.commit()
-            result["index_docs_per_s"] = round(_fill(session, docs))
-            session.execute(text("ANALYZE idea_search"))
-            session.commit()
-            pg = _postgres(session, by_id)
-            result["explain_search"] = _explain(session, EXPLAINED)
-        root, cached = _cached_index(docs)
-        whoosh = whoosh_search(root)
-        with tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
-            fts5 = _fts5(Path(tmp), docs)
-    finally:
-        engine.dispose()
-        with psycopg.connect(plain, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema("bench") as url:
+        engine = create_engine(url)
+        try:
+            with Session(engine) as session:
+                session.execute(text(_TABLE))
+                session.commit()
+                result["index_docs_per_s"] = round(_fill(session, docs))
+                session.execute(text("ANALYZE idea_search"))
+                session.commit()
+                pg = _postgres(session, by_id)
+                result["explain_search"] = _explain(session, EXPLAINED)
+        finally:
+            engine.dispose()
+    root, cached = _cached_index(docs)
+    whoosh = whoosh_search(root)
+    with tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp:
+        fts5 = _fts5(Path(tmp), docs)
     result["search_100k"] = {
         "p50_ms": round(pg["p50_ms"], 2),
         "p95_ms": round(pg["p95_ms"], 2),
@@ -134,4 +158,20 @@ def run() -> dict:
         "ratio_to_fts5": round(pg["p95_ms"] / fts5["p95_ms"], 1),
         "whoosh_index_reused": cached,
     }
+    return result
+
+
+def run() -> dict:
+    why_not = unavailable()
+    if why_not:
+        return {"skipped": why_not}
+    from bench import submissions, web
+
+    result = _search_100k()
+    print("   search at 100k done; the web pages on PostgreSQL", flush=True)
+    with fresh_schema("bench_web") as url:
+        result["web"] = web.run(url)
+    print("   the submissions on PostgreSQL", flush=True)
+    with fresh_schema("bench_submissions") as url:
+        result["submissions"] = submissions.run(url)
     return result

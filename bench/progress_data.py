@@ -45,7 +45,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, insert, select
 from werkzeug.datastructures import FileStorage
 
-from bench._setup import Instance, app_for
+from bench._setup import Instance
 from ideation.accounts.models import MembershipRole, User
 from ideation.accounts.services import create_user, set_membership
 from ideation.challenges import services as challenges
@@ -58,7 +58,7 @@ from ideation.core.models import AuditEvent
 from ideation.curation import services as curation
 from ideation.curation.models import Cluster, ClusterState
 from ideation.extensions import db
-from ideation.ideas.models import Idea
+from ideation.ideas.models import Idea, IdeaStatus
 from ideation.prototypes import services as prototypes
 from ideation.prototypes.models import Prototype, PrototypeKind, PrototypeVersion
 from ideation.validation import invitations, services
@@ -216,58 +216,64 @@ class Progress:
 
 def build_progress(instance: Instance) -> Progress:
     """Add clusters, a concept, a prototype and two rounds; see the module docstring."""
-    app = app_for(instance.path)
+    app = instance.app()
     with app.app_context():
-        challenge, core = _start(instance)
-        clusters = _clusters(core, challenge)
-        concept = _concept(core, challenge, clusters)
-        prototype = _prototype(core, concept)
-        first = _round(core, prototype, prototype.versions[0], "Round 1: the first version")
-        _decide(core, first)
-        version = _second_version(core, prototype, first)
-        second = _round(core, prototype, version, "Round 2: fair voting", copy_from=first)
-        db.session.commit()
-        responses = db.session.scalar(
-            select(func.count(Response.id)).where(
-                Response.round_id == first.id, Response.submitted_dt.is_not(None)
-            )
-        )
-        invited = db.session.scalar(
-            select(func.count(Invitation.id)).where(Invitation.round_id == first.id)
-        )
-        ideas = db.session.scalar(
-            select(func.count(Idea.id)).where(Idea.cluster_id.in_([c.id for c in clusters]))
-        )
-        questions = db.session.scalar(
-            select(func.count(Question.id)).where(Question.round_id == first.id)
-        )
-        progress = Progress(
-            concept_id=concept.id,
-            prototype_id=prototype.id,
-            results_round_id=first.id,
-            decision_round_id=second.id,
-            core_email=CORE_EMAIL,
-            core_password=CORE_PASSWORD,
-            config={
-                "concept_clusters": len(clusters),
-                "concept_ideas": int(ideas or 0),
-                "prototype_versions": len(prototype.versions),
-                "round_invitations": int(invited or 0),
-                "round_responses": int(responses or 0),
-                "round_questions": int(questions or 0),
-                "round_groups": len(first.groups),
-            },
-        )
+        progress = add_progress(instance.challenge_id)
         db.engine.dispose()
+    return progress
+
+
+def add_progress(challenge_id: int) -> Progress:
+    """`build_progress` in the app context at hand, for a challenge of 900 ideas or more."""
+    challenge, core = _start(challenge_id)
+    clusters = _clusters(core, challenge)
+    concept = _concept(core, challenge, clusters)
+    prototype = _prototype(core, concept)
+    first = _round(core, prototype, prototype.versions[0], "Round 1: the first version")
+    _decide(core, first)
+    version = _second_version(core, prototype, first)
+    second = _round(core, prototype, version, "Round 2: fair voting", copy_from=first)
+    db.session.commit()
+    responses = db.session.scalar(
+        select(func.count(Response.id)).where(
+            Response.round_id == first.id, Response.submitted_dt.is_not(None)
+        )
+    )
+    invited = db.session.scalar(
+        select(func.count(Invitation.id)).where(Invitation.round_id == first.id)
+    )
+    ideas = db.session.scalar(
+        select(func.count(Idea.id)).where(Idea.cluster_id.in_([c.id for c in clusters]))
+    )
+    questions = db.session.scalar(
+        select(func.count(Question.id)).where(Question.round_id == first.id)
+    )
+    progress = Progress(
+        concept_id=concept.id,
+        prototype_id=prototype.id,
+        results_round_id=first.id,
+        decision_round_id=second.id,
+        core_email=CORE_EMAIL,
+        core_password=CORE_PASSWORD,
+        config={
+            "concept_clusters": len(clusters),
+            "concept_ideas": int(ideas or 0),
+            "prototype_versions": len(prototype.versions),
+            "round_invitations": int(invited or 0),
+            "round_responses": int(responses or 0),
+            "round_questions": int(questions or 0),
+            "round_groups": len(first.groups),
+        },
+    )
     return progress
 
 
 # --- the steps ---------------------------------------------------------------------------------
 
 
-def _start(instance: Instance) -> tuple[Challenge, User]:
+def _start(challenge_id: int) -> tuple[Challenge, User]:
     """The challenge in its prototype phase, and its core-team member."""
-    challenge = db.session.get(Challenge, instance.challenge_id)
+    challenge = db.session.get(Challenge, challenge_id)
     start = today()
     errors = challenges.set_phase_dates(
         None,
@@ -294,7 +300,7 @@ def _clusters(core: User, challenge: Challenge) -> list[Cluster]:
     the cluster's words first, then seeded random ones."""
     rows = db.session.execute(
         select(Idea.id, Idea.title, Idea.description)
-        .where(Idea.challenge_id == challenge.id)
+        .where(Idea.challenge_id == challenge.id, Idea.status == IdeaStatus.published)
         .order_by(Idea.id)
     ).all()
     rng = random.Random(SEED)

@@ -1,23 +1,29 @@
 """Ideas sent in through the real form by 16 citizens at once, against gunicorn (2 workers).
 
+On SQLite with the Whoosh index (``submissions``), on a fresh PostgreSQL schema with its
+full-text search (`bench.postgres` runs ``run(database_url)``: ``postgres.submissions``), and
+spread over two hosts on one PostgreSQL and one Redis (`bench.two_hosts` uses `send_ideas` and
+`count_lost`: ``two_hosts.submissions``).
+
 Each client thread logs in with its own account and, for ``DURATION_S`` seconds, GETs the
 submit form, reads its CSRF token and POSTs title, description, consent and similar_seen=1
 (urlencoded, as a browser without photos). A 302 to ``/c/<slug>/ideas/<id>`` is an
 acknowledged idea. Afterwards every acknowledged id must be in the database and in the search
 index: ``lost_before_final_flush`` counts those missing from the index as the server left it,
 ``lost`` those still missing (from the database or the index) after one final
-``apply_pending`` of the outbox.
+``apply_pending`` of the outbox. (PostgreSQL search rows are written in the idea's own
+transaction: there is no outbox, and nothing is left for the final flush.)
 
 The baseline, in the same run and the same database once the server is stopped: plain
-single-row INSERTs into the ideas table with a commit each (sqlite3), ``ratio_to_raw_insert``
-= ideas/s through the web form divided by those INSERTs/s.
+single-row INSERTs into the ideas table with a commit each (the bare DB-API connection:
+sqlite3 or psycopg), ``ratio_to_raw_insert`` = ideas/s through the web form divided by those
+INSERTs/s.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
 import re
-import sqlite3
 import statistics
 import tempfile
 import threading
@@ -28,8 +34,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench._setup import Instance, Server, app_for, build_instance, idea_texts
+from bench._setup import Server, build_instance, idea_texts
 
 CLIENTS = 16
 DURATION_S = 30
@@ -94,20 +101,20 @@ class _Tally:
             self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
 
-def _citizen(base: str, instance: Instance, email: str, texts: list[tuple[str, str]],
+def _citizen(base: str, slug: str, email: str, password: str, texts: list[tuple[str, str]],
              deadline: float, tally: _Tally, offset: int) -> None:
     client = _Client(base)
     try:
         token = client.csrf("/login")
         status, _location = client.post("/login", {
-            "csrf_token": token, "email": email, "password": instance.password})
+            "csrf_token": token, "email": email, "password": password})
         if status != 302:
             tally.error(f"login {status}")
             return
     except (OSError, RuntimeError) as exc:
         tally.error(f"login {type(exc).__name__}")
         return
-    form = f"/c/{instance.slug}/ideas/new"
+    form = f"/c/{slug}/ideas/new"
     number = 0
     while time.monotonic() < deadline:
         title, description = texts[(offset + number) % len(texts)]
@@ -128,14 +135,16 @@ def _citizen(base: str, instance: Instance, email: str, texts: list[tuple[str, s
             tally.acknowledged.append(int(match.group(1)))
 
 
-def _load(server: Server, instance: Instance, texts: list[tuple[str, str]]) -> tuple[_Tally,
-                                                                                   float]:
+def send_ideas(bases: list[str], slug: str, citizens: list[str], password: str,
+               texts: list[tuple[str, str]]) -> tuple[_Tally, float]:
+    """Every citizen sends ideas for DURATION_S seconds, the citizens spread over the hosts
+    at ``bases`` in turn; (what was acknowledged and what failed, seconds taken)."""
     tally = _Tally()
     started = time.monotonic()
     deadline = started + DURATION_S
     threads = [threading.Thread(target=_citizen, daemon=True, args=(
-        server.base, instance, email, texts, deadline, tally, number * 997))
-        for number, email in enumerate(instance.citizens)]
+        bases[number % len(bases)], slug, email, password, texts, deadline, tally,
+        number * 997)) for number, email in enumerate(citizens)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -143,80 +152,98 @@ def _load(server: Server, instance: Instance, texts: list[tuple[str, str]]) -> t
     return tally, time.monotonic() - started
 
 
-def _in_database(instance: Instance, ids: set[int]) -> set[int]:
-    connection = sqlite3.connect(instance.db_path)
-    try:
-        found = {row[0] for row in connection.execute("SELECT id FROM ideas")}
-    finally:
-        connection.close()
-    return ids & found
+def count_lost(app: Any, challenge_id: int, acknowledged: set[int]) -> dict[str, int]:
+    """Which acknowledged ideas are missing from the database or the search, before and after
+    a final apply of the outbox (Whoosh); the figures `run` reports."""
+    from sqlalchemy import select
 
-
-def _index_and_flush(instance: Instance) -> tuple[set[int], set[int], int]:
-    """Ids in the index as left by the server, ids after a final outbox apply, jobs applied."""
+    from ideation.extensions import db
+    from ideation.ideas.models import Idea
     from ideation.search import services as search
+    from ideation.search.models import IdeaSearchDocument
 
-    app = app_for(instance.path)
-    with app.app_context():
+    def indexed() -> set[int]:
+        if search.backend() == "postgres":
+            return set(db.session.scalars(select(IdeaSearchDocument.idea_id).where(
+                IdeaSearchDocument.challenge_id == challenge_id)))
         index = search.get_index()
-        before = index.doc_ids(instance.challenge_id)
+        try:
+            return index.doc_ids(challenge_id)
+        finally:
+            index.close()
+
+    with app.app_context():
+        stored = set(db.session.scalars(select(Idea.id).where(Idea.id.in_(acknowledged))))
+        before = indexed()
         applied = 0
         for _ in range(100):  # bounded: 100 x 5000 jobs
             done = search.apply_pending()
             applied += done
             if not done:
                 break
-        index.close()
-        after = search.get_index().doc_ids(instance.challenge_id)
-    return before, after, applied
+        after = indexed()
+        db.session.remove()
+        db.engine.dispose()
+    return {"lost": len(acknowledged - (stored & after)),
+            "lost_before_final_flush": len(acknowledged - before),
+            "jobs_left_for_final_flush": applied}
 
 
-def _raw_insert_rate(instance: Instance) -> float:
+_RAW_INSERT = ("INSERT INTO ideas (challenge_id, title, description, status, is_anonymous,"
+               " source, support_count, comment_count, created_dt, updated_dt)"
+               " VALUES (?, ?, ?, 'published', ?, 'web', 0, 0, ?, ?)")
+
+
+def _raw_insert_rate(app: Any, challenge_id: int) -> float:
     """Median single-row INSERT + COMMIT per second into the ideas table of the same DB."""
-    connection = sqlite3.connect(instance.db_path)
-    rates = []
-    try:
-        now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
-        for run_number in range(RAW_INSERT_RUNS):
-            count = 0
-            started = time.perf_counter()
-            while time.perf_counter() - started < RAW_INSERT_S:
-                connection.execute(
-                    "INSERT INTO ideas (challenge_id, title, description, status, is_anonymous,"
-                    " source, support_count, comment_count, created_dt, updated_dt)"
-                    " VALUES (?, ?, ?, 'published', 0, 'web', 0, 0, ?, ?)",
-                    (instance.challenge_id, f"raw {run_number}-{count}", "raw insert", now, now))
-                connection.commit()
-                count += 1
-            rates.append(count / (time.perf_counter() - started))
-        connection.execute("DELETE FROM ideas WHERE description = 'raw insert'")
-        connection.commit()
-    finally:
-        connection.close()
+    from ideation.extensions import db
+
+    with app.app_context():
+        connection = db.engine.raw_connection()  # the DB-API connection itself
+        mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"  # sqlite3, psycopg
+        rates = []
+        try:
+            cursor = connection.cursor()
+            now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+            for run_number in range(RAW_INSERT_RUNS):
+                count = 0
+                started = time.perf_counter()
+                while time.perf_counter() - started < RAW_INSERT_S:
+                    cursor.execute(
+                        _RAW_INSERT.replace("?", mark),
+                        (challenge_id, f"raw {run_number}-{count}", "raw insert", False, now,
+                         now))
+                    connection.commit()
+                    count += 1
+                rates.append(count / (time.perf_counter() - started))
+            cursor.execute("DELETE FROM ideas WHERE description = 'raw insert'")
+            connection.commit()
+        finally:
+            connection.close()
+        db.engine.dispose()
     return statistics.median(rates)
 
 
-def run() -> dict:
+def run(database_url: str | None = None) -> dict:
+    """On SQLite, or on the (empty) PostgreSQL schema of ``database_url``."""
     texts = idea_texts()[N_IDEAS:]  # not yet in the challenge: no duplicates of the seed
     with tempfile.TemporaryDirectory(prefix="bench-submissions-") as tmp:
-        instance = build_instance(Path(tmp) / "instance", N_IDEAS, CLIENTS)
+        instance = build_instance(Path(tmp) / "instance", N_IDEAS, CLIENTS, database_url)
         with Server(instance) as server:
-            tally, elapsed = _load(server, instance, texts)
-        acknowledged = set(tally.acknowledged)
-        in_db = _in_database(instance, acknowledged)
-        before, after, applied = _index_and_flush(instance)
-        raw_per_s = _raw_insert_rate(instance)
+            tally, elapsed = send_ideas([server.base], instance.slug, instance.citizens,
+                                        instance.password, texts)
+        lost = count_lost(instance.app(), instance.challenge_id, set(tally.acknowledged))
+        raw_per_s = _raw_insert_rate(instance.app(), instance.challenge_id)
     per_s = len(tally.acknowledged) / elapsed
     return {
         "per_s": round(per_s, 1),
         "acknowledged": len(tally.acknowledged),
         "errors": tally.errors,
         "error_kinds": dict(sorted(tally.error_kinds.items())),
-        "lost": len(acknowledged - (in_db & after)),
-        "lost_before_final_flush": len(acknowledged - before),
-        "jobs_left_for_final_flush": applied,
+        **lost,
         "raw_insert_per_s": round(raw_per_s, 1),
         "ratio_to_raw_insert": round(per_s / raw_per_s, 4),
-        "config": {"clients": CLIENTS, "duration_s": DURATION_S, "workers": 2,
+        "config": {"database": "postgresql" if database_url else "sqlite",
+                   "clients": CLIENTS, "duration_s": DURATION_S, "workers": 2,
                    "seed_ideas": N_IDEAS},
     }

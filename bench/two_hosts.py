@@ -7,6 +7,10 @@ summed requests/s measured the same way in the same round; p99 is the higher of 
 hosts'. Figures are medians over ``ROUNDS`` rounds; ``errors`` are summed. Both hosts share
 this machine's two cores, so the ratio, not the absolute rps, is what carries over. Skipped,
 with the reason, when PostgreSQL or Redis does not answer.
+
+``submissions``: then 16 citizens send ideas through the real form for 30 s as in
+`bench.submissions`, half of them through each host; every acknowledged idea must afterwards
+be in the database and in the PostgreSQL search rows (``lost`` counts those that are not).
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from __future__ import annotations
 import statistics
 import tempfile
 import threading
-import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.postgres import URL
+from bench import submissions
+from bench._setup import CITIZEN_PASSWORD, GENEROUS_LIMIT, idea_texts
+from bench.postgres import fresh_schema, unavailable
 from bench.web import DURATION_S, _paths_script, _wrk
 
 N_IDEAS = 10_000
@@ -30,13 +35,10 @@ IDEA_PAGES = 8
 
 
 def _unavailable() -> str:
-    import psycopg
     import redis
 
-    try:
-        psycopg.connect(URL.replace("+psycopg", ""), connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        return f"PostgreSQL does not answer at {URL}: {exc}"
+    if why_not := unavailable():
+        return why_not
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
@@ -69,34 +71,31 @@ def run() -> dict:
     why_not = _unavailable()
     if why_not:
         return {"skipped": why_not}
-    import psycopg
-
     from bench.explain import fill_ideas
     from ideation import create_app
+    from ideation.accounts.services import create_user
     from ideation.extensions import db
     from tests.servers import Gunicorn
 
-    plain = URL.replace("postgresql+psycopg://", "postgresql://")
-    schema = f"bench_hosts_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
     secret = uuid.uuid4().hex + uuid.uuid4().hex
     hosts: list[Any] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-hosts-") as tmp:
-            folder = Path(tmp)
-            app = create_app({
-                "TESTING": True, "SECRET_KEY": secret, "INSTANCE_PATH": str(folder / "setup"),
-                "SQLALCHEMY_DATABASE_URI": URL, "SQLALCHEMY_ENGINE_OPTIONS": {
-                    "connect_args": {"options": f"-csearch_path={schema}"}},
-                "PASSWORD_HASH_METHOD": "scrypt:256:8:1", "IDEATION_SCHEDULED_JOBS": False,
-                "IDEATION_MAIL_BACKGROUND": False})
-            with app.app_context():
-                db.create_all()
-                challenge, idea_ids = fill_ideas(N_IDEAS, language="en")
-                slug = challenge.slug
-                db.engine.dispose()
-            url = URL + "?" + urllib.parse.urlencode({"options": f"-csearch_path={schema}"})
+    citizens = [f"citizen{n}@bench.example.org" for n in range(submissions.CLIENTS)]
+    with fresh_schema("bench_hosts") as url, \
+            tempfile.TemporaryDirectory(prefix="bench-hosts-") as tmp:
+        folder = Path(tmp)
+        app = create_app({
+            "TESTING": True, "SECRET_KEY": secret, "INSTANCE_PATH": str(folder / "setup"),
+            "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "scrypt:256:8:1",
+            "IDEATION_SCHEDULED_JOBS": False, "IDEATION_MAIL_BACKGROUND": False})
+        with app.app_context():
+            db.create_all()
+            challenge, idea_ids = fill_ideas(N_IDEAS, language="en")
+            for email in citizens:
+                create_user(email, email.split("@")[0], CITIZEN_PASSWORD)
+            db.session.commit()
+            slug, challenge_id = challenge.slug, challenge.id
+            db.engine.dispose()
+        try:
             for name in ("a", "b"):
                 instance = folder / f"host-{name}"
                 instance.mkdir()
@@ -104,7 +103,10 @@ def run() -> dict:
                     "PATH": "/usr/bin:/bin", "IDEATION_INSTANCE_PATH": str(instance),
                     "IDEATION_DATABASE_URL": url, "IDEATION_REDIS_URL": REDIS_URL,
                     "IDEATION_SECRET_KEY": secret, "IDEATION_SCHEDULED_JOBS": "false",
-                    "IDEATION_MAIL_BACKGROUND": "false"}, workers=2).start())
+                    "IDEATION_MAIL_BACKGROUND": "false",
+                    # 16 citizens post from one address (127.0.0.1), as in bench.submissions
+                    "IDEATION_SUBMIT_RATE_LIMIT": GENEROUS_LIMIT,
+                    "IDEATION_LOGIN_RATE_LIMIT": GENEROUS_LIMIT}, workers=2).start())
             bases = [host.base for host in hosts]
             ideas = [f"/c/{slug}/ideas/{idea_id}" for idea_id in idea_ids[:IDEA_PAGES]]
             script = _paths_script(folder, ideas)
@@ -115,14 +117,19 @@ def run() -> dict:
             for _ in range(ROUNDS):
                 for name, (path, wrk_script) in targets.items():
                     runs[name].append(_both(bases, path, wrk_script))
-    finally:
-        for host in hosts:
-            host.stop()
-        with psycopg.connect(plain, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            texts = idea_texts()[N_IDEAS:]  # not in the challenge yet
+            tally, elapsed = submissions.send_ideas(bases, slug, citizens, CITIZEN_PASSWORD,
+                                                    texts)
+        finally:
+            for host in hosts:
+                host.stop()
+        lost = submissions.count_lost(app, challenge_id, set(tally.acknowledged))
     result: dict[str, Any] = {"hosts": 2, "workers_per_host": 2, "ideas": N_IDEAS}
     health = statistics.median(r["rps"] for r in runs["healthz"])
     result["healthz_rps"] = round(health, 1)
+    # The latency of a page that does nothing: what the machine itself adds under this load.
+    result["healthz"] = {key: round(statistics.median(r[key] for r in runs["healthz"]), 1)
+                         for key in ("p50_ms", "p99_ms")}
     for name in ("gallery_page", "idea_page", "search_page"):
         rounds = runs[name]
         rps = statistics.median(r["rps"] for r in rounds)
@@ -133,4 +140,10 @@ def run() -> dict:
             "errors": int(sum(r["errors"] for r in rounds)),
             "rps_ratio_to_healthz": round(rps / health, 2),
         }
+    result["submissions"] = {
+        "per_s": round(len(tally.acknowledged) / elapsed, 1),
+        "acknowledged": len(tally.acknowledged), "errors": tally.errors,
+        "error_kinds": dict(sorted(tally.error_kinds.items())), **lost,
+        "config": {"clients": submissions.CLIENTS, "duration_s": submissions.DURATION_S,
+                   "clients_per_host": submissions.CLIENTS // 2}}
     return result

@@ -1,5 +1,9 @@
 """Pages under load: gunicorn (2 sync workers) on 10,000 ideas, wrk at 32 connections.
 
+On SQLite with the Whoosh index (``make bench``: ``web``), and the same pages on a fresh
+PostgreSQL schema with its full-text search (`bench.postgres` runs ``run(database_url)``:
+``postgres.web``); one host either way, so no Redis.
+
 Every page's requests/s is divided by /healthz's requests/s measured in the same round, so the
 ratio says what the page costs over the bare framework on this (noisy, 2-core) machine. Each
 round measures /healthz and then every page once; figures are medians over ``ROUNDS`` rounds,
@@ -226,12 +230,14 @@ def _later_targets(
     }
 
 
-def run() -> dict:
+def run(database_url: str | None = None) -> dict:
+    """The pages on SQLite, or on the (empty) PostgreSQL schema of ``database_url``."""
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         folder = Path(tmp)
-        instance = build_instance(folder / "instance", N_IDEAS)
+        instance = build_instance(folder / "instance", N_IDEAS, database_url=database_url)
         started = time.perf_counter()
         progress = build_progress(instance)
+        instance.analyze()
         seconds = time.perf_counter() - started
         print(f"   concept, prototype and rounds built in {seconds:.1f} s", flush=True)
         targets = _targets(instance, folder)
@@ -262,7 +268,8 @@ def run() -> dict:
             entry["rps_ratio_to_healthz"] = round(statistics.median(
                 r[name]["rps"] / r["healthz"]["rps"] for r in rounds), 3)
         result[name] = entry
-    result["config"] = {"ideas": N_IDEAS, "workers": 2, "connections": CONNECTIONS,
+    result["config"] = {"database": "postgresql" if database_url else "sqlite",
+                        "ideas": N_IDEAS, "workers": 2, "connections": CONNECTIONS,
                         "duration_s": DURATION_S, "rounds": ROUNDS, "query": SEARCH_QUERY,
                         **progress.config}
     return result

@@ -23,13 +23,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import delete, event, func, inspect, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ideation.challenges.models import Challenge
 from ideation.core.pagination import Paginated
@@ -436,7 +437,7 @@ class ResultPage(Paginated):
     def items(self) -> list[Idea]:
         return [result.idea for result in self.results]
 
-    @property
+    @cached_property  # read three times per card by the gallery template
     def hits(self) -> dict[int, Hit]:
         return {result.idea.id: result.hit for result in self.results}
 
@@ -609,11 +610,13 @@ def _load(ids: Iterable[int]) -> dict[int, Idea]:
     ids = list(ids)
     if not ids:
         return {}
+    # One statement: a page of hits is at most MAX_PER_PAGE ideas with a photo or two each,
+    # and every extra round trip to a shared database costs more than the joined rows.
     ideas = db.session.scalars(
         select(Idea)
         .where(Idea.id.in_(ids), Idea.status == IdeaStatus.published)
-        .options(selectinload(Idea.images), selectinload(Idea.theme))
-    ).all()
+        .options(joinedload(Idea.images), joinedload(Idea.theme))
+    ).unique().all()
     return {idea.id: idea for idea in ideas}
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ideation.extensions import db
 from ideation.ideas import commenting, submitting
-from ideation.ideas.models import Idea, IdeaStatus
+from ideation.ideas.models import Idea, IdeaImage, IdeaStatus
 from ideation.jobs.models import Job, JobState
 from ideation.jobs.services import execute
 from ideation.moderation import services as moderation
@@ -22,7 +22,7 @@ from ideation.search.index import IndexBusy
 from ideation.search.models import IdeaSearchDocument, SearchJob
 from tests.conftest import both_search_backends
 from tests.html import visible_text
-from tests.ideas.conftest import make_idea
+from tests.ideas.conftest import counted_queries, make_idea
 
 
 def found(client, challenge, query: str, **filters: object) -> str:
@@ -43,6 +43,45 @@ def test_a_submitted_idea_is_found_at_once_with_dutch_inflections(client, challe
     page = client.get(f"/c/{challenge.slug}/ideas", query_string={"q": "kind"})
     assert re.search(r"<mark[^>]*>Kinderen</mark> een eigen stem geven",
                      page.get_data(as_text=True))
+
+
+def add_findable_ideas(challenge, author, count: int, word: str) -> None:
+    """``count`` ideas with ``word`` in the title, each with a theme and a photo, indexed."""
+    themes = challenge.themes
+    ideas = [Idea(challenge_id=challenge.id, author_id=author.id, title=f"{word} {n}",
+                  description=f"Meer {word} in de wijk.", theme_id=themes[n % len(themes)].id)
+             for n in range(count)]
+    db.session.add_all(ideas)
+    db.session.flush()
+    db.session.add_all(IdeaImage(idea_id=idea.id, storage_key=f"{idea.id:032x}.jpg",
+                                 width=10, height=10) for idea in ideas)
+    db.session.commit()
+    search.rebuild(challenge)
+    db.session.commit()
+
+
+@both_search_backends
+def test_a_page_of_hits_costs_as_many_queries_as_one_hit(english, challenge, author):
+    add_findable_ideas(challenge, author, 1, "zwembad")
+    add_findable_ideas(challenge, author, 30, "speeltuin")
+    english.get(f"/c/{challenge.slug}/ideas?q=warm")  # the session, pending index changes
+
+    counts = {}
+    for word, shown in (("zwembad", 1), ("speeltuin", 24)):
+        with counted_queries() as statements:
+            page = english.get(f"/c/{challenge.slug}/ideas", query_string={"q": word})
+        html = page.get_data(as_text=True)
+        assert html.count('class="idea-card"') == shown
+        assert html.count('class="idea-thumb"') == shown
+        counts[word] = statements
+
+    many = counts["speeltuin"]
+    assert len(many) == len(counts["zwembad"]), "\n".join(many)
+    # The shown ideas come with their themes and photos in one statement: a shared database
+    # charges a round trip for each.
+    loads = [s for s in many if "FROM ideas" in s or "FROM idea_images" in s
+             or "themes.id IN" in s]
+    assert len(loads) == 1 and "idea_images" in loads[0], "\n".join(loads)
 
 
 @both_search_backends
