@@ -26,6 +26,9 @@ from ideation.core import mail
 from ideation.extensions import db
 from tests import factories
 from tests.mailbox import mailbox  # noqa: F401 - a real SMTP server, for any test that asks
+from tests.url_rules import compile_each_rule_once
+
+compile_each_rule_once()
 
 TEST_DATABASE_URL = os.environ.get("IDEATION_TEST_DATABASE_URL")
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
