@@ -92,14 +92,25 @@ def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         yield _postgres_settings(schema)
 
 
-def _empty_postgres_tables(settings: dict) -> None:
-    import psycopg
+# Every sequence of the test's schema back at 1, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART_SEQUENCES = """SELECT setval(c.oid, 1, false) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'S' AND n.nspname = current_schema()"""
 
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+
+def _empty_postgres_tables(settings: dict) -> None:
+    """DELETE, children before parents, in one transaction: a test leaves a few rows, and
+    TRUNCATE makes new files for each of the 57 tables and their indexes (0.35 s a test
+    against 0.04 s; a sixth of the suite's time on PostgreSQL)."""
+    import psycopg
+    from psycopg import sql
+
+    deletes = sql.SQL("; ").join(sql.SQL("DELETE FROM {}").format(sql.Identifier(table.name))
+                                 for table in reversed(db.metadata.sorted_tables))
     options = settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
-    with psycopg.connect(_plain_url(TEST_DATABASE_URL), options=options,
-                         autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    with psycopg.connect(_plain_url(TEST_DATABASE_URL), options=options) as conn:
+        conn.execute(deletes)
+        conn.execute(_RESTART_SEQUENCES)
 
 
 @pytest.fixture
