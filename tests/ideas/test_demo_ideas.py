@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ideation.challenges.models import Challenge
 from ideation.demo import SLUG
 from ideation.extensions import db
-from ideation.ideas.models import Comment, Idea, IdeaImage
+from ideation.ideas.models import Comment, Idea, IdeaImage, IdeaStatus
 from ideation.ideas.photos import image_store
 
 
@@ -38,5 +38,8 @@ def test_loading_the_demo_twice_adds_no_ideas(loaded_demo, runner):
 
 def test_the_demo_gallery_and_an_idea_page_render(loaded_demo, client):
     assert client.get(f"/c/{SLUG}/ideas").status_code == 200
-    idea = db.session.scalar(select(Idea).where(Idea.built_on_id.is_(None)))
+    idea = db.session.scalar(
+        select(Idea).join(Idea.challenge)
+        .where(Challenge.slug == SLUG, Idea.status == IdeaStatus.published,
+               Idea.built_on_id.is_(None)).order_by(Idea.id))
     assert client.get(f"/c/{SLUG}/ideas/{idea.id}").status_code == 200
